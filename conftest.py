@@ -1,0 +1,99 @@
+"""Fixtures shared by every test: regions come from the migration; departments, users in every
+role and datasets in every state come from the factories."""
+
+from __future__ import annotations
+
+import pytest
+
+from kaifang.catalog.models import State
+from kaifang.catalog.tests import factories
+from kaifang.organizations.models import Membership
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def province(db):
+    from kaifang.core.models import Region
+
+    return Region.objects.get(code="330000")
+
+
+@pytest.fixture
+def department(province):
+    return factories.make_department(province, name="jiaotong", title="省交通运输厅")
+
+
+@pytest.fixture
+def other_department(province):
+    return factories.make_department(province, name="huanjing", title="省生态环境厅")
+
+
+def _user(django_user_model, username: str, **flags):
+    return django_user_model.objects.create_user(
+        username=username, password="Kaifang-test-2026", **flags
+    )
+
+
+@pytest.fixture
+def platform_admin(django_user_model):
+    return _user(django_user_model, "padmin", is_platform_admin=True)
+
+
+@pytest.fixture
+def platform_reviewer(django_user_model):
+    return _user(django_user_model, "previewer", is_platform_reviewer=True)
+
+
+def _member(django_user_model, username: str, department, role: str):
+    user = _user(django_user_model, username)
+    Membership.objects.create(user=user, department=department, role=role)
+    return user
+
+
+@pytest.fixture
+def dept_admin(django_user_model, department):
+    return _member(django_user_model, "dadmin", department, Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def publisher(django_user_model, department):
+    return _member(django_user_model, "publisher", department, Membership.Role.PUBLISHER)
+
+
+@pytest.fixture
+def reviewer(django_user_model, department):
+    return _member(django_user_model, "reviewer", department, Membership.Role.REVIEWER)
+
+
+@pytest.fixture
+def outsider(django_user_model, other_department):
+    """A publisher of another department."""
+    return _member(django_user_model, "outsider", other_department, Membership.Role.PUBLISHER)
+
+
+@pytest.fixture
+def citizen(django_user_model):
+    return _user(django_user_model, "citizen")
+
+
+@pytest.fixture
+def datasets_in_every_state(department):
+    """One dataset per state plus a private and a conditional published one, keyed by kind."""
+    made = {
+        state: factories.make_dataset(department, state=state, title=f"状态{state}")
+        for state in State.values
+    }
+    made["private"] = factories.make_dataset(department, is_private=True, title="私有数据集")
+    made["conditional"] = factories.make_dataset(
+        department,
+        open_type="conditional",
+        title="有条件开放数据集",
+        metadata={"open_condition": "需实名认证并签署协议"},
+    )
+    made["closed"] = factories.make_dataset(department, open_type="closed", title="不予开放")
+    return made

@@ -1,0 +1,119 @@
+"""Every setting Kaifang reads from the environment, declared once.
+
+`load()` reads and checks them all when the settings module is built, so a bad value stops the
+process at start-up with a message naming the variable; no other module reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+
+class ConfigError(Exception):
+    """A setting in the environment has a value Kaifang cannot use."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def _size(raw: str) -> int:
+    """Parse a byte size such as `200MB`, `1G` or `1048576`."""
+    text = raw.strip().upper().removesuffix("B")
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    factor = units.get(text[-1:], 1)
+    number = text[:-1] if text[-1:] in units else text
+    value = int(float(number) * factor)
+    if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+def _int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    help: str
+    default: str | None = None
+    parse: Callable[[str], Any] = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("KAIFANG_HOME", "data folder (database, uploads, queue, secret key)", "./var"),
+    Setting("DATABASE_URL", "database; default SQLite in KAIFANG_HOME, PostgreSQL when postgres://"),
+    Setting("SECRET_KEY", "Django secret key; generated and kept in KAIFANG_HOME when absent"),
+    Setting("KAIFANG_DEBUG", "debug mode (never in production)", "false", _bool),
+    Setting("KAIFANG_ALLOWED_HOSTS", "comma-separated host names served", "127.0.0.1,localhost"),
+    Setting("KAIFANG_SITE_NAME", "site name", "开放数据平台"),
+    Setting("KAIFANG_SITE_NAME_EN", "site name in English", "Open Data Portal"),
+    Setting("KAIFANG_SITE_REGION", "GB/T 2260 code of the region the site serves", "330000"),
+    Setting("KAIFANG_SITE_DOMAIN", "public domain of the site", "data.example.gov.cn"),
+    Setting("KAIFANG_SITE_HOST_ORG", "主办单位", "省大数据发展管理局"),
+    Setting("KAIFANG_SITE_ID_CODE", "网站标识码", ""),
+    Setting("KAIFANG_SITE_ICP", "ICP备案号", ""),
+    Setting("KAIFANG_SITE_PSB", "公安备案号", ""),
+    Setting("KAIFANG_UPLOAD_MAX_BYTES", "largest accepted upload, e.g. 200MB", "200MB", _size),
+    Setting("KAIFANG_SESSION_AGE", "seconds a login session lasts", "7200", _int),
+    Setting("KAIFANG_PLATFORM_REVIEW", "datasets also need the platform's review", "false", _bool),
+    Setting("KAIFANG_SEARCH_BACKEND", "dotted path of the search backend",
+            "kaifang.search.backends.database.DatabaseSearchBackend"),
+    Setting("KAIFANG_METADATA_SCHEMA", "path of the metadata schema file (default: built-in)"),
+    Setting("KAIFANG_QUEUE", "background queue: sqlite, redis://… or immediate", "sqlite"),
+    Setting("KAIFANG_CACHE_URL", "cache: locmem or redis://…", "locmem"),
+)
+
+
+def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read and check every declared setting; raise ConfigError listing all that are wrong."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for setting in SETTINGS:
+        raw = env.get(setting.name, setting.default)
+        if raw is None:
+            values[setting.name] = None
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except (ValueError, TypeError) as exc:
+            errors.append(f"{setting.name}={raw!r}: {exc}")
+    if errors:
+        raise ConfigError("环境变量配置有误 / invalid configuration: " + "; ".join(errors))
+    home = Path(values["KAIFANG_HOME"]).resolve()
+    values["KAIFANG_HOME"] = home
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{home / 'kaifang.sqlite3'}"
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = _kept_secret_key(home)
+    return values
+
+
+def _kept_secret_key(home: Path) -> str:
+    """Return the secret key stored in KAIFANG_HOME, creating it on first start."""
+    path = home / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    home.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

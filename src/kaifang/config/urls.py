@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kaifang.config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("kaifang.accounts.urls")),
+    path("", include("kaifang.catalog.urls")),
+    path("", include("kaifang.organizations.urls")),
+    path("", include("kaifang.web.urls")),
+]
