@@ -99,6 +99,9 @@ class DatasetNameRedirect(models.Model):
     old_name = models.CharField(max_length=100, unique=True)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="old_names")
 
+    def __str__(self) -> str:
+        return self.old_name
+
 
 class DatasetRevision(models.Model):
     """Changes proposed to a published dataset, reviewed on their own while the public revision

@@ -48,6 +48,16 @@ class Region(models.Model):
         return "".join(reversed(parts))
 
 
+class AuditQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused: the log only grows."""
+
+    def update(self, **kwargs):
+        raise PermissionError("审计日志只可追加，不可修改")
+
+    def delete(self):
+        raise PermissionError("审计日志只可追加，不可删除")
+
+
 class AuditEntry(models.Model):
     """One line of the append-only audit log: who did what to which object, when and why."""
 
@@ -71,6 +81,8 @@ class AuditEntry(models.Model):
     target_label = models.CharField(_("对象名称"), max_length=300, blank=True)
     reason = models.TextField(_("理由"), blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

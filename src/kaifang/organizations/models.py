@@ -52,6 +52,9 @@ class DepartmentNameRedirect(models.Model):
     old_name = models.CharField(max_length=100, unique=True)
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
 
+    def __str__(self) -> str:
+        return self.old_name
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):

@@ -199,9 +199,16 @@ def parse_schema(text: str, origin: str = "schema") -> Schema:
         raise SchemaError(f"{origin}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict) or "dataset" not in doc:
         raise SchemaError(f"{origin}: needs a `dataset` list of fields")
-    groups = tuple(Group(g["key"], _text(g)) for g in doc.get("groups", []))
-    dataset = tuple(_parse_field(r, f"{origin}:dataset") for r in doc["dataset"])
-    resource = tuple(_parse_field(r, f"{origin}:resource") for r in doc.get("resource", []))
+    groups = tuple(Group(g["key"], _text(g)) for g in doc.get("groups") or [])
+    if not groups:
+        groups = (Group("basic", {"zh": "基本信息", "en": "Basics"}),)
+    dataset = tuple(
+        _parse_field({"group": groups[0].key, **r}, f"{origin}:dataset") for r in doc["dataset"]
+    )
+    if "resource" in doc:
+        resource = tuple(_parse_field(r, f"{origin}:resource") for r in doc["resource"] or [])
+    else:  # a schema that only redefines dataset fields keeps the built-in resource fields
+        resource = _load(str(DEFAULT_PATH)).resource_fields
     _check(dataset, DATASET_COLUMNS, f"{origin}:dataset", {g.key for g in groups})
     _check(resource, RESOURCE_COLUMNS, f"{origin}:resource", None)
     return Schema(doc.get("name", origin), int(doc.get("version", 1)), groups, dataset, resource)

@@ -60,9 +60,9 @@ def validate(
 
 def _check_order(fields: tuple[Field, ...], cleaned: dict[str, Any], errors: Errors) -> None:
     for f in fields:
-        if f.not_before and f.key in cleaned and cleaned.get(f.not_before):
-            if cleaned[f.key] and cleaned[f.key] < cleaned[f.not_before]:
-                errors.setdefault(f.key, []).append(f"“{f.labels['zh']}”不能早于起始日期。")
+        start = cleaned.get(f.not_before) if f.not_before else None
+        if start and cleaned.get(f.key) and cleaned[f.key] < start:
+            errors.setdefault(f.key, []).append(f"“{f.labels['zh']}”不能早于起始日期。")
 
 
 def clean_value(f: Field, value: Any) -> Any:
