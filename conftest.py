@@ -16,10 +16,36 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Each test starts in the default language; a request made in English must not leave
+    English active for the next test."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests make many users; the production hasher's deliberate slowness (about a second a
+    password) is not what they test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def province(db):
+    """The demo province. Regions come from a data migration; a transactional test's flush
+    empties them, so they are loaded again when missing."""
+    from importlib import import_module
+
+    from django.apps import apps
+
     from kaifang.core.models import Region
 
+    if not Region.objects.filter(code="330000").exists():
+        import_module("kaifang.core.migrations.0002_load_regions").load(apps, None)
     return Region.objects.get(code="330000")
 
 

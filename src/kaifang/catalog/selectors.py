@@ -1,0 +1,174 @@
+"""Reads of the catalog reused by pages, the API and the CLI. Every one starts from the
+visibility gate (catalog.visibility), so no surface can count or show what its user may not see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from kaifang.catalog.models import Dataset, DatasetNameRedirect, Resource
+from kaifang.catalog.visibility import visible_datasets
+from kaifang.core import codelists
+from kaifang.core.errors import NotFound
+from kaifang.organizations.models import Department
+from kaifang.search.backends.base import (
+    FacetValue,
+    SearchParams,
+    SearchResult,
+    get_backend,
+)
+
+__all__ = [
+    "FacetValue",
+    "SearchParams",
+    "SearchResult",
+    "department_counts",
+    "department_list",
+    "domain_counts",
+    "get_dataset",
+    "get_resource",
+    "home_figures",
+    "public_resources",
+    "search_datasets",
+    "with_public_resources",
+]
+
+OTHER_DOMAIN = "99"
+
+
+def search_datasets(params: SearchParams, user) -> SearchResult:
+    """Find datasets for the list page and the API through the configured search backend."""
+    return get_backend().search(params, user)
+
+
+def public_resources() -> QuerySet[Resource]:
+    """Resources a visitor of a visible dataset may see: not part of a pending revision, and
+    for files, with a complete published version."""
+    return Resource.objects.filter(pending_revision__isnull=True).filter(
+        Q(kind__in=[Resource.Kind.LINK, Resource.Kind.API]) | Q(current_version__isnull=False)
+    )
+
+
+def with_public_resources(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    """Prefetch each dataset's public resources (with their published version) into
+    `dataset.resources.all()`, so pages and the API never list a pending one."""
+    resources = public_resources().select_related("current_version")
+    return qs.prefetch_related(Prefetch("resources", queryset=resources))
+
+
+def _by_id_or_name(qs: QuerySet[Dataset], id_or_name: str) -> Dataset | None:
+    try:
+        return qs.filter(pk=uuid.UUID(str(id_or_name))).first()
+    except ValueError:
+        return qs.filter(name=id_or_name).first()
+
+
+def get_dataset(id_or_name: str, user, *, include_unpublished: bool = False) -> Dataset:
+    """The dataset with this UUID, name or former name, if `user` may see it; department,
+    region, tags and public resources come loaded. Callers that want to send people to the
+    current name compare `dataset.name` with what they asked for."""
+    qs = with_public_resources(
+        visible_datasets(user, include_unpublished=include_unpublished)
+        .select_related("department", "region", "region__parent")
+        .prefetch_related("tags")
+    )
+    dataset = _by_id_or_name(qs, id_or_name)
+    if dataset is None:
+        moved = DatasetNameRedirect.objects.filter(old_name=id_or_name).values("dataset_id")
+        dataset = qs.filter(pk__in=moved).first()
+    if dataset is None:
+        raise NotFound(_("未找到数据集“%(name)s”。") % {"name": str(id_or_name)[:100]})
+    return dataset
+
+
+def get_resource(resource_id: str | uuid.UUID, user) -> Resource:
+    """A public resource of a dataset `user` may see, with its dataset and published version.
+    Whether the user may also get its data (conditional datasets) is the download's check."""
+    try:
+        pk = uuid.UUID(str(resource_id))
+    except ValueError:
+        pk = None
+    resource = (
+        public_resources()
+        .select_related("dataset", "dataset__department", "current_version")
+        .filter(pk=pk, dataset__in=visible_datasets(user).values("pk"))
+        .first()
+        if pk
+        else None
+    )
+    if resource is None:
+        raise NotFound(_("未找到资源“%(id)s”。") % {"id": str(resource_id)[:100]})
+    return resource
+
+
+def department_counts(user) -> dict[uuid.UUID, int]:
+    """Number of datasets `user` may see per department id (departments without any are
+    absent)."""
+    rows = (
+        visible_datasets(user)
+        .order_by()
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .values_list("department_id", "n")
+    )
+    return dict(rows)
+
+
+def department_list(user) -> list[tuple[Department, int]]:
+    """Every department, with its region and parent, and the number of datasets `user` may
+    see in it (0 included), in the departments' own order."""
+    counts = department_counts(user)
+    departments = Department.objects.select_related("region", "parent")
+    return [(d, counts.get(d.pk, 0)) for d in departments]
+
+
+def domain_counts(user) -> list[tuple[codelists.Item, int]]:
+    """Every one of the 21 domains with the number of datasets `user` may see in it, in the
+    code list's order; 99 其他 is added only when some dataset has it."""
+    rows = (
+        visible_datasets(user)
+        .order_by()
+        .values("domain")
+        .annotate(n=Count("pk"))
+        .values_list("domain", "n")
+    )
+    counts = dict(rows)
+    return [
+        (item, counts.get(item.code, 0))
+        for item in codelists.get("domain")
+        if item.code != OTHER_DOMAIN or counts.get(item.code)
+    ]
+
+
+def _machine_readable_formats() -> list[str]:
+    return [i.code for i in codelists.get("format") if i.extra.get("machine_readable")]
+
+
+def home_figures(user) -> dict[str, Any]:
+    """The headline figures of the home page, over the datasets `user` may see: datasets,
+    departments publishing them, public resources, downloads, and the shares of datasets
+    offering an API and offering machine-readable data (0–1)."""
+    visible = visible_datasets(user).order_by()
+    mine = public_resources().filter(dataset_id=OuterRef("pk"))
+    figures = visible.aggregate(
+        datasets=Count("pk"),
+        departments=Count("department", distinct=True),
+        downloads=Sum("download_count"),
+        with_api=Count("pk", filter=Q(Exists(mine.filter(kind=Resource.Kind.API)))),
+        machine_readable=Count(
+            "pk", filter=Q(Exists(mine.filter(format__in=_machine_readable_formats())))
+        ),
+    )
+    total = figures["datasets"]
+    return {
+        "datasets": total,
+        "departments": figures["departments"],
+        "resources": public_resources().filter(dataset__in=visible.values("pk")).count(),
+        "downloads": figures["downloads"] or 0,
+        "api_share": figures.pop("with_api") / total if total else 0.0,
+        "machine_readable_share": figures.pop("machine_readable") / total if total else 0.0,
+    }

@@ -1,0 +1,401 @@
+"""Storing uploaded files as immutable resource versions.
+
+An upload is read once in chunks (bounded memory) for its SHA-256, its size and its first 64 KB,
+from which the format is detected by content: binary formats by their signatures (`filetype`,
+and the members of a ZIP to tell XLSX, DOCX, OFD and zipped shapefiles apart), text formats by
+sniffing the decoded text (UTF-8, GB18030 and others through charset-normalizer). A declared
+extension that contradicts the content is refused. Files go through Django's default storage
+under a path that is never served directly; downloads go through `catalog.downloads`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from typing import TYPE_CHECKING
+
+import charset_normalizer
+import filetype
+from django.conf import settings
+from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from kaifang.catalog.models import DatasetRevision, Resource, ResourceVersion
+from kaifang.core import codelists
+from kaifang.core.audit import Actor
+from kaifang.core.errors import UploadRejected, UploadTooLarge
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+HEAD_BYTES = 64 * 1024
+MAX_NAME_BYTES = 180  # well under the 255 bytes most file systems allow for one name
+
+EXTENSION_FORMATS = {
+    "csv": "CSV",
+    "tsv": "TSV",
+    "tab": "TSV",
+    "txt": "TXT",
+    "json": "JSON",
+    "geojson": "GEOJSON",
+    "xml": "XML",
+    "rdf": "RDF",
+    "html": "HTML",
+    "htm": "HTML",
+    "pdf": "PDF",
+    "xls": "XLS",
+    "xlsx": "XLSX",
+    "doc": "DOC",
+    "docx": "DOCX",
+    "ofd": "OFD",
+    "zip": "ZIP",
+    "jpg": "JPG",
+    "jpeg": "JPG",
+    "png": "PNG",
+    "shp": "SHP",
+}
+FORMAT_EXTENSIONS = {
+    "CSV": "csv",
+    "TSV": "tsv",
+    "TXT": "txt",
+    "JSON": "json",
+    "GEOJSON": "geojson",
+    "XML": "xml",
+    "RDF": "rdf",
+    "HTML": "html",
+    "PDF": "pdf",
+    "XLS": "xls",
+    "XLSX": "xlsx",
+    "DOC": "doc",
+    "DOCX": "docx",
+    "OFD": "ofd",
+    "ZIP": "zip",
+    "JPG": "jpg",
+    "PNG": "png",
+    "SHP": "shp",
+}
+TEXT_FORMATS = frozenset({"CSV", "TSV", "TXT", "JSON", "GEOJSON", "XML", "RDF", "HTML"})
+ZIP_FORMATS = frozenset({"ZIP", "XLSX", "DOCX", "OFD", "SHP"})
+#: detected formats a declared extension accepts besides its own
+ACCEPTS = {
+    "CSV": {"TSV", "TXT"},
+    "TSV": {"CSV", "TXT"},
+    "TXT": TEXT_FORMATS,
+    "JSON": {"GEOJSON"},
+    "GEOJSON": {"JSON"},
+    "XML": {"RDF"},
+    "RDF": {"XML"},
+    "HTML": {"XML"},
+    "ZIP": ZIP_FORMATS,
+}
+#: where the declared format is the more precise name for what was detected
+DECLARED_WINS = {
+    "CSV": {"TXT"},
+    "TSV": {"TXT"},
+    "GEOJSON": {"JSON"},
+    "RDF": {"XML"},
+    "HTML": {"XML"},
+}
+FILETYPE_FORMATS = {
+    "pdf": "PDF",
+    "jpg": "JPG",
+    "png": "PNG",
+    "zip": "ZIP",
+    "xlsx": "XLSX",
+    "docx": "DOCX",
+    "xls": "XLS",
+    "doc": "DOC",
+}
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SHAPEFILE = b"\x00\x00\x27\x0a"
+ZIP_LOCAL_HEADER = re.compile(rb"PK\x03\x04")
+TEXT_CONTROL = set(range(32)) - {9, 10, 12, 13, 27}
+
+
+def store_upload(
+    resource: Resource,
+    upload: UploadedFile,
+    *,
+    actor: Actor,
+    revision: DatasetRevision | None = None,
+) -> ResourceVersion:
+    """Store `upload` as the next version of `resource` and return it (status ready). Raises
+    UploadTooLarge past settings.KAIFANG["UPLOAD_MAX_BYTES"], UploadRejected for an empty file or
+    one whose content contradicts its extension. Permission and the audit entry are the calling
+    service's business; `revision` marks a version uploaded under a pending revision."""
+    limit = settings.KAIFANG["UPLOAD_MAX_BYTES"]
+    name = sanitize_filename(upload.name or "")
+    if upload.size is not None and upload.size > limit:
+        raise _too_large(limit)
+    digest, size, head = _scan(upload, limit)
+    if size == 0:
+        raise UploadRejected(_("文件“%(name)s”是空文件，请检查后重新上传。") % {"name": name})
+    detected = detect_format(head, name)
+    if detected == "ZIP" and size > len(head):
+        detected = _zip_format(_zip_names(upload))
+    fmt = reconcile_format(name, detected)
+    name = _with_extension(name, fmt)
+    return _save_version(resource, upload, name, size, digest, fmt, actor, revision)
+
+
+def _too_large(limit: int) -> UploadTooLarge:
+    return UploadTooLarge(
+        _("文件超过上传大小上限 %(limit)s，请压缩或拆分后再上传。")
+        % {"limit": filesizeformat(limit)}
+    )
+
+
+def _scan(upload: UploadedFile, limit: int) -> tuple[str, int, bytes]:
+    """Read the upload once: its SHA-256, its size and its first HEAD_BYTES."""
+    sha = hashlib.sha256()
+    size = 0
+    head = bytearray()
+    for chunk in upload.chunks():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        sha.update(chunk)
+        if len(head) < HEAD_BYTES:
+            head += chunk[: HEAD_BYTES - len(head)]
+    return sha.hexdigest(), size, bytes(head)
+
+
+def _save_version(resource, upload, name, size, digest, fmt, actor, revision) -> ResourceVersion:
+    number = (resource.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    version = ResourceVersion(
+        resource=resource,
+        number=number,
+        original_name=name,
+        size=size,
+        sha256=digest,
+        detected_format=fmt,
+        media_type=media_type(fmt),
+        status=ResourceVersion.Status.READY,
+        revision=revision,
+        created_by=actor.user,
+    )
+    upload.seek(0)
+    version.file.save(name, upload, save=False)
+    try:
+        version.save()
+    except Exception:
+        version.file.delete(save=False)
+        raise
+    return version
+
+
+def media_type(fmt: str) -> str:
+    """The Content-Type of a format code, from the format code list."""
+    item = codelists.get("format").get(fmt)
+    return (item.extra.get("media_type") if item else None) or "application/octet-stream"
+
+
+def sanitize_filename(name: str) -> str:
+    """A file name safe to store and to offer for download: no directories (either slash), no
+    control or invisible characters, no characters Windows forbids, no leading dots; Chinese and
+    the extension kept; at most MAX_NAME_BYTES bytes of UTF-8."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    name = re.sub(r'[<>:"|?*]', "_", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:10].lower()
+    room = MAX_NAME_BYTES - len(ext) - 1
+    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").strip(" .") or "file"
+    return f"{stem}.{ext}" if ext else stem
+
+
+def _extension(name: str) -> str:
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else ""
+
+
+def _with_extension(name: str, fmt: str) -> str:
+    """A name without an extension gets the one of its detected format."""
+    if _extension(name) or fmt not in FORMAT_EXTENSIONS:
+        return name
+    return f"{name}.{FORMAT_EXTENSIONS[fmt]}"
+
+
+def reconcile_format(name: str, detected: str) -> str:
+    """The format to record, given the name's extension and the detected content; refuses a
+    file whose content contradicts its extension (a PDF named .csv, binary data named .csv)."""
+    ext = _extension(name)
+    declared = EXTENSION_FORMATS.get(ext)
+    if declared is None or detected == declared:
+        return detected
+    if detected in ACCEPTS.get(declared, ()):
+        return declared if detected in DECLARED_WINS.get(declared, ()) else detected
+    formats = codelists.get("format")
+    if detected == "OTHER":
+        message = _(
+            "文件“%(name)s”的扩展名是“.%(ext)s”，但内容不是%(declared)s格式（无法识别的数据），"
+            "请检查文件。"
+        )
+    else:
+        message = _(
+            "文件“%(name)s”的扩展名是“.%(ext)s”，但内容识别为%(detected)s，与扩展名不符，"
+            "请上传真正的%(declared)s文件或更正扩展名。"
+        )
+    raise UploadRejected(
+        message
+        % {
+            "name": name,
+            "ext": ext,
+            "declared": formats.label(declared),
+            "detected": formats.label(detected),
+        }
+    )
+
+
+def detect_format(head: bytes, filename: str = "") -> str:
+    """The format code (core/codelists/format.yaml) of a file from its first bytes (up to
+    HEAD_BYTES); `filename` only settles what content cannot (an OLE2 file that is XLS or DOC).
+    OTHER for binary data of no known kind."""
+    if not head:
+        return "OTHER"
+    binary = _binary_format(head, filename)
+    if binary is not None:
+        return binary
+    text = _decode(head)
+    if text is None:
+        return "OTHER"
+    return _text_format(text, truncated=len(head) >= HEAD_BYTES)
+
+
+def _binary_format(head: bytes, filename: str) -> str | None:
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_format(_zip_names_in(head))
+    if head.startswith(OLE2):
+        return _ole2_format(head, filename)
+    if head.startswith(SHAPEFILE) and len(head) >= 100:
+        return "SHP"
+    kind = filetype.guess(head)
+    if kind is not None:
+        return FILETYPE_FORMATS.get(kind.extension, "OTHER")
+    return "OTHER" if _looks_binary(head) else None
+
+
+def _zip_names_in(head: bytes) -> list[str]:
+    """Member names from the local file headers within the first bytes of a ZIP archive."""
+    names = []
+    for match in ZIP_LOCAL_HEADER.finditer(head):
+        start = match.start()
+        if start + 30 > len(head):
+            break
+        name_length = int.from_bytes(head[start + 26 : start + 28], "little")
+        raw = head[start + 30 : start + 30 + name_length]
+        names.append(raw.decode("utf-8", "replace"))
+    return names
+
+
+def _zip_names(upload: UploadedFile) -> list[str]:
+    """Every member name, from the archive's central directory (read, not the whole file)."""
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+
+
+def _zip_format(names: list[str]) -> str:
+    """Office Open XML, OFD and zipped shapefiles are ZIP archives told apart by their members."""
+    lowered = [n.lower() for n in names]
+    if any(n.startswith("xl/") for n in lowered):
+        return "XLSX"
+    if any(n.startswith("word/") for n in lowered):
+        return "DOCX"
+    if "ofd.xml" in lowered:
+        return "OFD"
+    if any(n.endswith(".shp") for n in lowered):
+        return "SHP"
+    return "ZIP"
+
+
+def _ole2_format(head: bytes, filename: str) -> str:
+    """XLS and DOC share the OLE2 container; the stream names (UTF-16) in the directory tell
+    them apart when the directory lies in the first bytes, else the extension does."""
+    kind = filetype.guess(head)
+    if kind is not None and kind.extension in {"xls", "doc"}:
+        return FILETYPE_FORMATS[kind.extension]
+    if "Workbook".encode("utf-16-le") in head or "Book".encode("utf-16-le") in head:
+        return "XLS"
+    if "WordDocument".encode("utf-16-le") in head:
+        return "DOC"
+    declared = EXTENSION_FORMATS.get(_extension(filename))
+    return declared if declared in {"XLS", "DOC"} else "OTHER"
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes or many control characters mean binary data (UTF-16 text has a BOM)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head[:8192] if byte in TEXT_CONTROL)
+    return controls > len(head[:8192]) * 0.01
+
+
+def _decode(head: bytes) -> str | None:
+    """The text of `head`: UTF-8 (with or without BOM) or UTF-16 first, then whatever
+    charset-normalizer finds (GB18030 among others), then GB18030 strictly. None if not text."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) // 2 * 2].decode("utf-16", "replace")
+    if len(head) >= HEAD_BYTES and b"\n" in head:
+        head = head[: head.rindex(b"\n") + 1]  # never end inside a multi-byte character
+    try:
+        return head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(head).best()
+    if best is not None:
+        return str(best)
+    try:
+        return head.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+
+
+def _text_format(text: str, *, truncated: bool) -> str:
+    body = text.lstrip("\ufeff \t\r\n")
+    if body.startswith(("{", "[")):
+        compact = re.sub(r"\s+", "", body[:8192])
+        if '"type":"FeatureCollection"' in compact or '"type":"Feature"' in compact:
+            return "GEOJSON"
+        return "JSON"
+    if body.startswith("<"):
+        start = body[:4096].lower()
+        if "<html" in start or "<!doctype html" in start:
+            return "HTML"
+        return "RDF" if "rdf:rdf" in start else "XML"
+    return _delimited_format(body, truncated=truncated)
+
+
+def _delimited_format(text: str, *, truncated: bool) -> str:
+    """CSV or TSV when the first lines split into the same number (≥ 2) of fields by one
+    delimiter; plain text otherwise (a single-column CSV reads as text too)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]
+    lines = lines[:50]
+    if not lines:
+        return "TXT"
+    for delimiter, fmt in (("\t", "TSV"), (",", "CSV"), (";", "CSV"), ("|", "CSV")):
+        rows = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+        counts = [len(row) for row in rows]
+        if counts and _consistent(counts):
+            return fmt
+    return "TXT"
+
+
+def _consistent(counts: list[int]) -> bool:
+    common = max(set(counts), key=counts.count)
+    return common >= 2 and counts.count(common) >= 0.8 * len(counts)

@@ -1,0 +1,67 @@
+"""Membership changes: who holds which role in a department. Each is audited, since roles
+decide who may publish and who reviews."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kaifang.core import audit
+from kaifang.core.audit import Actor
+from kaifang.core.errors import Invalid, NotAllowed
+from kaifang.organizations import roles
+from kaifang.organizations.models import Department, Membership
+
+
+def _require_manager(actor: Actor, department: Department) -> None:
+    """Platform admins manage every department's members; a department admin their own."""
+    user = actor.user
+    allowed = user is not None and (
+        roles.is_platform_admin(user) or roles.has_role(user, department, roles.Role.ADMIN)
+    )
+    if not allowed:
+        raise NotAllowed(_("只有平台管理员或该部门的管理员可以管理部门成员。"))
+
+
+@transaction.atomic
+def add_membership(actor: Actor, *, user, department: Department, role: str) -> Membership:
+    """Give `user` `role` in `department`; giving a role already held changes nothing."""
+    _require_manager(actor, department)
+    if role not in roles.Role.values:
+        message = _("角色“%(role)s”不存在。") % {"role": role}
+        raise Invalid(message, errors={"role": [message]})
+    if not user.is_active:
+        message = _("不能给已停用的用户分配角色。")
+        raise Invalid(message, errors={"user": [message]})
+    membership, created = Membership.objects.get_or_create(
+        user=user, department=department, role=role
+    )
+    if created:
+        audit.record(
+            actor,
+            "membership.add",
+            department,
+            detail={"user": user.get_username(), "role": role},
+        )
+        roles.forget_roles(user)
+    return membership
+
+
+@transaction.atomic
+def remove_membership(actor: Actor, membership: Membership) -> None:
+    """Take a role away. A department admin cannot remove their own admin role, so a
+    department is never left without the admin who could fix a mistake."""
+    department = membership.department
+    _require_manager(actor, department)
+    if (
+        membership.role == roles.Role.ADMIN
+        and actor.user is not None
+        and membership.user_id == actor.user.pk
+        and not roles.is_platform_admin(actor.user)
+    ):
+        raise NotAllowed(_("不能移除自己的部门管理员角色，请联系平台管理员。"))
+    user = membership.user
+    detail = {"user": user.get_username(), "role": membership.role}
+    membership.delete()
+    audit.record(actor, "membership.remove", department, detail=detail)
+    roles.forget_roles(user)

@@ -1,0 +1,220 @@
+"""The search backend interface: what a search asks (`SearchParams`), what it answers
+(`SearchResult` with `FacetValue`s) and the small base class every backend implements.
+
+One backend serves a deployment, named by dotted path in settings.KAIFANG["SEARCH_BACKEND"]
+and loaded once (`get_backend`). The dataset list page and the API both call
+`catalog.selectors.search_datasets`, which goes through it, so a faster backend changes
+neither the pages nor the response shape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from kaifang.core import codelists
+from kaifang.core.errors import Invalid
+
+if TYPE_CHECKING:
+    from kaifang.catalog.models import Dataset
+
+SORTS = ("relevance", "newest", "updated", "downloads", "title")
+FACETS = ("domain", "department", "region", "format", "open_type", "update_frequency")
+LIMIT_DEFAULT = 20
+LIMIT_MAX = 100
+Q_MAX_LENGTH = 200
+REF_MAX_LENGTH = 100
+REGION_CODE = re.compile(r"^[0-9]{6}$")
+
+# Filters whose values come from a code list: parameter name → code list name.
+CODED_FILTERS = {
+    "domain": "domain",
+    "format": "format",
+    "open_type": "open_type",
+    "update_frequency": "update_frequency",
+}
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """One dataset search. Empty strings mean "no filter"; `region` includes every region
+    under it; `department` is a department's name or UUID."""
+
+    q: str = ""
+    domain: str = ""
+    department: str = ""
+    region: str = ""
+    format: str = ""
+    open_type: str = ""
+    update_frequency: str = ""
+    sort: str = "relevance"
+    limit: int = LIMIT_DEFAULT
+    offset: int = 0
+
+    @property
+    def terms(self) -> list[str]:
+        """The words of `q`; every one must match (AND)."""
+        return self.q.split()
+
+    def active_filters(self) -> dict[str, str]:
+        """The facet filters that are set, keyed by facet name."""
+        return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> SearchParams:
+        """Read a query string (a QueryDict or any mapping). Blank values count as absent, so
+        an HTML form's empty selects filter nothing. Raises errors.Invalid naming each bad
+        parameter in Chinese."""
+        errors: dict[str, list[str]] = {}
+        values: dict[str, Any] = {}
+        for name, reader in _READERS.items():
+            raw = _text(query.get(name))
+            if raw == "":
+                continue
+            try:
+                values[name] = reader(raw)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+        if errors:
+            message = "；".join(m for messages in errors.values() for m in messages)
+            raise Invalid(message, errors=errors)
+        return cls(**values)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _read_q(raw: str) -> str:
+    if len(raw) > Q_MAX_LENGTH:
+        raise ValueError(
+            _("参数 q 过长：不能超过 %(max)d 个字符（现有 %(n)d 个）。")
+            % {"max": Q_MAX_LENGTH, "n": len(raw)}
+        )
+    return " ".join(raw.split())
+
+
+def _coded(name: str):
+    def read(raw: str) -> str:
+        codes = codelists.get(CODED_FILTERS[name])
+        code = raw.upper() if name == "format" else raw
+        if code not in codes:
+            raise ValueError(
+                _("参数 %(name)s 的值“%(value)s”不在代码表“%(list)s”中。")
+                % {"name": name, "value": raw[:50], "list": codes.label_zh}
+            )
+        return code
+
+    return read
+
+
+def _read_department(raw: str) -> str:
+    if len(raw) > REF_MAX_LENGTH:
+        raise ValueError(_("参数 department 过长：应为部门英文标识或 UUID。"))
+    return raw
+
+
+def _read_region(raw: str) -> str:
+    if not REGION_CODE.fullmatch(raw):
+        raise ValueError(
+            _("参数 region 应为 6 位行政区划代码（收到“%(value)s”）。") % {"value": raw[:50]}
+        )
+    return raw
+
+
+def _read_sort(raw: str) -> str:
+    if raw not in SORTS:
+        raise ValueError(
+            _("参数 sort 应为 %(choices)s 之一（收到“%(value)s”）。")
+            % {"choices": "、".join(SORTS), "value": raw[:50]}
+        )
+    return raw
+
+
+def _read_limit(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= LIMIT_MAX:
+        raise ValueError(
+            _("参数 limit 应为 1–%(max)d 的整数（收到“%(value)s”）。")
+            % {"max": LIMIT_MAX, "value": raw[:50]}
+        )
+    return value
+
+
+def _read_offset(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(
+            _("参数 offset 应为不小于 0 的整数（收到“%(value)s”）。") % {"value": raw[:50]}
+        )
+    return value
+
+
+_READERS = {
+    "q": _read_q,
+    "domain": _coded("domain"),
+    "department": _read_department,
+    "region": _read_region,
+    "format": _coded("format"),
+    "open_type": _coded("open_type"),
+    "update_frequency": _coded("update_frequency"),
+    "sort": _read_sort,
+    "limit": _read_limit,
+    "offset": _read_offset,
+}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet: the filter value to send back, its label, and how many datasets
+    the search would find with it."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    """`results` is one page of datasets with department and region loaded and their public
+    resources prefetched; `count` counts every match; `facets` maps each facet name in FACETS
+    to its values."""
+
+    count: int
+    results: list[Dataset]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+
+class SearchBackend:
+    """A way of finding datasets. Subclasses answer `search`; they must start from the
+    visibility gate (catalog.visibility.visible_datasets) so no search shows what the user may
+    not see."""
+
+    def search(self, params: SearchParams, user) -> SearchResult:
+        raise NotImplementedError
+
+
+@cache
+def _load(path: str) -> SearchBackend:
+    backend_class = import_string(path)
+    if not (isinstance(backend_class, type) and issubclass(backend_class, SearchBackend)):
+        raise TypeError(f"{path} is not a SearchBackend subclass")
+    return backend_class()
+
+
+def get_backend() -> SearchBackend:
+    """The backend named by settings.KAIFANG["SEARCH_BACKEND"], made once per dotted path."""
+    return _load(settings.KAIFANG["SEARCH_BACKEND"])

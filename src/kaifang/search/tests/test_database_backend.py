@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
+
+from kaifang.core import codelists
+from kaifang.search.backends.base import SearchParams
+from kaifang.search.backends.database import DatabaseSearchBackend
+from kaifang.search.tests import sample
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Labels are asserted in Chinese, whatever an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
+
+
+@pytest.fixture
+def catalog(department, other_department):
+    return sample.build(department, other_department)
+
+
+def _search(user=None, **params):
+    return DatabaseSearchBackend().search(SearchParams(**params), user or AnonymousUser())
+
+
+def _titles(result) -> list[str]:
+    return [d.title for d in result.results]
+
+
+def _facet(result, name) -> dict[str, int]:
+    return {v.value: v.count for v in result.facets[name]}
+
+
+def test_anonymous_finds_only_public_datasets(catalog):
+    result = _search()
+
+    assert result.count == 5
+    assert set(_titles(result)) == {d.title for d in catalog.public}
+
+
+def test_every_term_must_match(catalog):
+    assert set(_titles(_search(q="公交"))) == {"公交站点", "杭州公交线路", "西湖区医院名录"}
+    assert _titles(_search(q="杭州 线路")) == ["杭州公交线路"]
+    assert _titles(_search(q="杭州 医院")) == []
+
+
+def test_text_matches_keywords_identifier_and_department(catalog):
+    assert _titles(_search(q="站点 坐标")) == ["公交站点"]
+    assert _titles(_search(q="330000006001")) == ["公交站点"]
+    assert _titles(_search(q="西湖区卫生健康局")) == ["西湖区医院名录"]
+    catalog.bus_lines.tags.create(name="BRT")
+    assert _titles(_search(q="brt")) == ["杭州公交线路"]
+
+
+def test_relevance_puts_title_hits_before_summary_hits(catalog):
+    result = _search(q="公交", sort="relevance")
+
+    # 公交站点 has it in its title and keywords; 杭州公交线路, though newer, only in its title;
+    # 西湖区医院名录 is the newest of all but only its summary says 公交.
+    assert _titles(result) == ["公交站点", "杭州公交线路", "西湖区医院名录"]
+
+
+def test_relevance_without_a_query_is_newest_first(catalog):
+    assert _titles(_search()) == _titles(_search(sort="newest"))
+    assert _titles(_search(sort="newest"))[0] == "西湖区医院名录"
+
+
+@pytest.mark.parametrize(
+    ("sort", "first", "last"),
+    [
+        ("newest", "西湖区医院名录", "宁波企业信用评价"),
+        ("downloads", "西湖区医院名录", "宁波企业信用评价"),
+        ("title", "公交站点", "西湖区医院名录"),
+    ],
+)
+def test_sorts(catalog, sort, first, last):
+    titles = _titles(_search(sort=sort))
+
+    assert (titles[0], titles[-1]) == (first, last)
+
+
+def test_sort_by_updated_uses_the_data_update_time(catalog):
+    from django.utils import timezone
+
+    type(catalog.credit).objects.filter(pk=catalog.credit.pk).update(
+        data_updated_at=timezone.now() + timezone.timedelta(hours=1)
+    )
+
+    assert _titles(_search(sort="updated"))[0] == "宁波企业信用评价"
+
+
+def test_pagination_slices_the_ordered_results(catalog):
+    everything = _titles(_search(sort="title"))
+
+    page = _search(sort="title", limit=2, offset=2)
+
+    assert page.count == 5
+    assert _titles(page) == everything[2:4]
+    assert _titles(_search(sort="title", offset=5)) == []
+
+
+def test_filters_by_domain_open_type_and_frequency(catalog):
+    assert set(_titles(_search(domain="6"))) == {"公交站点", "杭州公交线路"}
+    assert _titles(_search(open_type="conditional")) == ["空气质量小时数据"]
+    assert _titles(_search(update_frequency="daily")) == ["杭州公交线路"]
+
+
+def test_filters_by_department_name_or_id(catalog):
+    by_name = _titles(_search(department="hz-data"))
+    by_id = _titles(_search(department=str(catalog.city_dept.pk)))
+
+    assert by_name == by_id == ["杭州公交线路"]
+    assert _search(department="no-such-department").count == 0
+
+
+def test_a_region_includes_every_region_under_it(catalog):
+    assert _search(region="330000").count == 5
+    assert set(_titles(_search(region="330100"))) == {"杭州公交线路", "西湖区医院名录"}
+    assert _titles(_search(region="330106")) == ["西湖区医院名录"]
+    assert _titles(_search(region="330200")) == ["宁波企业信用评价"]
+    assert _search(region="330109").count == 0
+    assert _search(region="999999").count == 0
+
+
+def test_format_counts_only_public_resources(catalog):
+    assert set(_titles(_search(format="CSV"))) == {"公交站点", "杭州公交线路", "空气质量小时数据"}
+    # 宁波企业信用评价 has an unfinished PDF upload and an XML link awaiting review.
+    assert _search(format="PDF").count == 0
+    assert _search(format="XML").count == 0
+
+
+def test_results_carry_only_public_resources(catalog):
+    result = _search(q="宁波")
+
+    assert list(result.results[0].resources.all()) == []
+
+
+def test_domain_facet_lists_all_21_domains_and_sums_to_the_count(catalog):
+    result = _search()
+    domains = result.facets["domain"]
+
+    assert [v.value for v in domains] == [str(n) for n in range(1, 22)]
+    assert sum(v.count for v in domains) == result.count
+    assert _facet(result, "domain")["6"] == 2
+    assert domains[5].label == "交通运输"
+
+
+def test_domain_99_appears_only_when_counted(catalog):
+    from kaifang.catalog.tests import factories
+
+    assert "99" not in _facet(_search(), "domain")
+    factories.make_dataset(catalog.province_dept, domain="99", title="其他数据")
+
+    facet = _search().facets["domain"]
+    assert (facet[-1].value, facet[-1].label, facet[-1].count) == ("99", "其他", 1)
+
+
+def test_facets_without_their_own_filter_sum_to_the_count(catalog):
+    result = _search()
+
+    for name in ("domain", "department", "open_type", "update_frequency"):
+        assert sum(v.count for v in result.facets[name]) == result.count, name
+
+
+def test_a_facet_ignores_its_own_filter_but_honours_the_others(catalog):
+    result = _search(domain="6", open_type="open")
+
+    assert result.count == 2
+    # The domain facet keeps counting other domains (open ones only) ...
+    assert _facet(result, "domain")["2"] == 1
+    assert _facet(result, "domain")["10"] == 0
+    # ... and the open type facet counts domain 6 only, both types.
+    assert _facet(result, "open_type") == {"open": 2}
+    # Other facets honour both filters.
+    assert _facet(result, "department") == {"jiaotong": 1, "hz-data": 1}
+    assert sum(_facet(result, "update_frequency").values()) == result.count
+
+
+def test_facets_honour_the_text_query(catalog):
+    result = _search(q="公交")
+
+    assert sum(_facet(result, "domain").values()) == 3
+    assert _facet(result, "department") == {"jiaotong": 1, "hz-data": 1, "xihu-health": 1}
+
+
+def test_region_facet_rolls_counts_up_to_parents(catalog):
+    result = _search()
+    regions = {v.value: (v.label, v.count) for v in result.facets["region"]}
+
+    assert regions == {
+        "330000": ("浙江省", 5),
+        "330100": ("杭州市", 2),
+        "330106": ("西湖区", 1),
+        "330200": ("宁波市", 1),
+    }
+
+
+def test_region_facet_ignores_the_region_filter(catalog):
+    result = _search(region="330106")
+
+    assert result.count == 1
+    assert _facet(result, "region")["330000"] == 5
+
+
+def test_format_facet_counts_datasets_with_public_resources(catalog):
+    formats = _search().facets["format"]
+
+    assert [(v.value, v.count) for v in formats] == [("CSV", 3), ("JSON", 1), ("XLSX", 1)]
+    assert formats[2].label == codelists.get("format").label("XLSX")
+
+
+def test_code_facets_have_chinese_labels_and_skip_zero_counts(catalog):
+    result = _search()
+
+    assert [(v.value, v.label) for v in result.facets["open_type"]] == [
+        ("open", "无条件开放"),
+        ("conditional", "有条件开放"),
+    ]
+    frequencies = {v.value: v.label for v in result.facets["update_frequency"]}
+    assert frequencies == {
+        "realtime": "实时",
+        "daily": "每日",
+        "monthly": "每月",
+        "quarterly": "每季度",
+        "yearly": "每年",
+    }
+
+
+def test_department_facet_labels_are_titles_most_datasets_first(catalog):
+    from kaifang.catalog.tests import factories
+
+    factories.make_dataset(catalog.city_dept, title="杭州数据二")
+
+    departments = _search().facets["department"]
+
+    assert (departments[0].value, departments[0].label, departments[0].count) == (
+        "hz-data",
+        "杭州市数据资源局",
+        2,
+    )
+
+
+def test_members_find_their_private_datasets_and_count_them(catalog, publisher, outsider):
+    mine = _search(publisher, q="公交")
+    theirs = _search(outsider, q="公交")
+
+    assert "公交内部调度" in _titles(mine)
+    assert "公交内部调度" not in _titles(theirs)
+    assert _facet(mine, "domain")["6"] == 3
+    assert _facet(theirs, "domain")["6"] == 2
+
+
+def test_unpublished_datasets_are_never_found(catalog, publisher):
+    titles = _titles(_search(publisher, q="公交", limit=100))
+
+    assert "公交草稿" not in titles
+    assert "公交已下线" not in titles

@@ -1,0 +1,29 @@
+"""Links that change one parameter of the current query string.
+
+Filter, sort and page links are plain links (the pages work without JavaScript), each the
+current query with one thing changed. A filter or sort change always drops the page number,
+so the new list starts on its first page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import QueryDict
+
+PAGING = ("page", "offset")
+
+
+def replace(query: QueryDict, *, keep_page: bool = False, **changes: Any) -> str:
+    """`?…` with `changes` applied; a value of None or "" removes the parameter."""
+    params = query.copy()
+    if not keep_page:
+        for key in PAGING:
+            params.pop(key, None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    text = params.urlencode()
+    return f"?{text}" if text else "?"
