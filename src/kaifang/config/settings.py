@@ -9,6 +9,7 @@ from kaifang.config import env
 ENV = env.load()
 HOME = ENV["KAIFANG_HOME"]
 HOME.mkdir(parents=True, exist_ok=True)
+(HOME / "static").mkdir(exist_ok=True)  # whitenoise warns about a missing folder
 
 SECRET_KEY = ENV["SECRET_KEY"]
 DEBUG = ENV["KAIFANG_DEBUG"]

@@ -14,10 +14,12 @@ from pypinyin import Style, lazy_pinyin
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
 MAX_LENGTH = 100
+#: names that would collide with the word of a fixed route, e.g. /workspace/datasets/new/
+RESERVED = frozenset({"new", "edit", "search", "api", "admin"})
 
 
 def is_valid_name(name: str) -> bool:
-    return bool(NAME_RE.fullmatch(name))
+    return bool(NAME_RE.fullmatch(name)) and name not in RESERVED
 
 
 def slug_from_text(text: str, max_length: int = 80) -> str:
@@ -41,7 +43,7 @@ def unique_name(base: str, taken: Callable[[str], bool], fallback: str = "item")
     if len(base) < 2:
         base = f"{fallback}-{base}"
     candidate, number = base, 1
-    while taken(candidate):
+    while candidate in RESERVED or taken(candidate):
         number += 1
         candidate = f"{base}-{number}"
     return candidate

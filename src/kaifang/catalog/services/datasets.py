@@ -129,6 +129,9 @@ def rename_dataset(actor: Actor, dataset: Dataset, new_name: str) -> Dataset:
 
 
 def _check_new_name(new_name: str, dataset: Dataset) -> None:
+    if new_name in names.RESERVED:
+        message = _("“%(name)s”是系统保留字，不能用作英文标识。") % {"name": new_name}
+        raise Invalid(message, errors={"name": [message]})
     if not names.is_valid_name(new_name):
         message = _("英文标识只能使用 2–100 个小写字母、数字、下划线或连字符。")
         raise Invalid(message, errors={"name": [message]})

@@ -447,3 +447,12 @@ def test_a_blank_region_in_a_revision_means_the_department_s_region(
     dataset.refresh_from_db()
 
     assert dataset.region == department.region
+
+
+def test_a_route_word_cannot_become_a_dataset_name(department, publisher):
+    dataset = factories.make_dataset(department, state=State.DRAFT)
+
+    with pytest.raises(Invalid) as caught:
+        services.rename_dataset(act(publisher), dataset, "new")
+
+    assert caught.value.errors == {"name": ["“new”是系统保留字，不能用作英文标识。"]}

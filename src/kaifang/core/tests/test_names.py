@@ -34,3 +34,8 @@ def test_unique_name_counts_up_and_pads_short_bases():
 
 def test_title_of_only_symbols_falls_back():
     assert unique_name(slug_from_text("《》！"), lambda n: False, fallback="dataset") == "dataset"
+
+
+def test_route_words_are_never_names():
+    assert not is_valid_name("new")
+    assert unique_name("new", lambda n: False) == "new-2"
