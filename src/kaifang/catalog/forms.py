@@ -79,7 +79,11 @@ def _code(f: Field, common: dict[str, Any], departments) -> forms.Field:
 def _department(f: Field, common: dict[str, Any], departments) -> forms.Field:
     """Only the departments the user may publish in are offered; another one is refused."""
     choices = [(str(d.pk), d.title) for d in departments]
-    field = forms.ChoiceField(choices=[BLANK_CHOICE, *choices], **{**common, "required": True})
+    if len(choices) == 1:  # one department: nothing to choose, so it comes chosen
+        common = {**common, "initial": choices[0][0]}
+    else:
+        choices = [BLANK_CHOICE, *choices]
+    field = forms.ChoiceField(choices=choices, **{**common, "required": True})
     field.error_messages["required"] = _("请选择“%(label)s”。") % {"label": f.label}
     field.error_messages["invalid_choice"] = _("您不能在所选部门发布数据。")
     return field
