@@ -38,14 +38,10 @@ def _fast_password_hashing(settings):
 def province(db):
     """The demo province. Regions come from a data migration; a transactional test's flush
     empties them, so they are loaded again when missing."""
-    from importlib import import_module
-
-    from django.apps import apps
-
     from kaifang.core.models import Region
+    from kaifang.core.regions import ensure_regions
 
-    if not Region.objects.filter(code="330000").exists():
-        import_module("kaifang.core.migrations.0002_load_regions").load(apps, None)
+    ensure_regions()
     return Region.objects.get(code="330000")
 
 

@@ -51,11 +51,15 @@ class Dataset(models.Model):
     )
     summary = models.TextField(_("信息资源摘要"), blank=True)
     department = models.ForeignKey(
-        "organizations.Department", on_delete=models.PROTECT, related_name="datasets",
+        "organizations.Department",
+        on_delete=models.PROTECT,
+        related_name="datasets",
         verbose_name=_("开放部门"),
     )
     region = models.ForeignKey(
-        "core.Region", on_delete=models.PROTECT, related_name="datasets",
+        "core.Region",
+        on_delete=models.PROTECT,
+        related_name="datasets",
         verbose_name=_("行政区划"),
     )
     domain = models.CharField(_("领域"), max_length=8, db_index=True)
@@ -77,7 +81,10 @@ class Dataset(models.Model):
     download_count = models.PositiveIntegerField(_("下载次数"), default=0, db_index=True)
     return_reason = models.TextField(_("退回理由"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -158,11 +165,18 @@ class Resource(models.Model):
     format = models.CharField(_("格式"), max_length=16, blank=True, db_index=True)
     position = models.PositiveIntegerField(default=0)
     current_version = models.OneToOneField(
-        "ResourceVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "ResourceVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("已发布版本"),
     )
     pending_revision = models.ForeignKey(
-        DatasetRevision, on_delete=models.CASCADE, null=True, blank=True,
+        DatasetRevision,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="new_resources",
         help_text=_("在已发布数据集上新增、尚待审核的资源"),
     )
@@ -204,7 +218,10 @@ class ResourceVersion(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     revision = models.ForeignKey(
-        DatasetRevision, on_delete=models.SET_NULL, null=True, blank=True,
+        DatasetRevision,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="new_versions",
     )
     created_by = models.ForeignKey(

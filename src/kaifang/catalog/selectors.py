@@ -26,6 +26,7 @@ __all__ = [
     "FacetValue",
     "SearchParams",
     "SearchResult",
+    "dataset_formats",
     "department_counts",
     "department_list",
     "domain_counts",
@@ -58,6 +59,15 @@ def with_public_resources(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
     `dataset.resources.all()`, so pages and the API never list a pending one."""
     resources = public_resources().select_related("current_version")
     return qs.prefetch_related(Prefetch("resources", queryset=resources))
+
+
+def dataset_formats(dataset: Dataset) -> list[str]:
+    """The formats of a dataset's public resources, each once, in resource order: what a search
+    backend attached as `public_formats`, else read from the prefetched resources."""
+    attached = getattr(dataset, "public_formats", None)
+    if attached is not None:
+        return attached
+    return list(dict.fromkeys(r.format for r in dataset.resources.all() if r.format))
 
 
 def _by_id_or_name(qs: QuerySet[Dataset], id_or_name: str) -> Dataset | None:

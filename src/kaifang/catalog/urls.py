@@ -24,11 +24,13 @@ urlpatterns += [
     path("workspace/datasets/<slug:name>/rename/", workspace.dataset_rename, name="dataset-rename"),
     path("workspace/datasets/<slug:name>/submit/", workspace.dataset_submit, name="dataset-submit"),
     path(
-        "workspace/datasets/<slug:name>/withdraw/", workspace.dataset_withdraw,
+        "workspace/datasets/<slug:name>/withdraw/",
+        workspace.dataset_withdraw,
         name="dataset-withdraw",
     ),
     path(
-        "workspace/datasets/<slug:name>/resources/new/", workspace.resource_create,
+        "workspace/datasets/<slug:name>/resources/new/",
+        workspace.resource_create,
         name="resource-create",
     ),
     path(
@@ -37,28 +39,28 @@ urlpatterns += [
         name="resource-version-create",
     ),
     path(
-        "workspace/revisions/<uuid:revision_id>/submit/", workspace.revision_submit,
+        "workspace/revisions/<uuid:revision_id>/submit/",
+        workspace.revision_submit,
         name="revision-submit",
     ),
     path("review/", workspace.review_queue, name="review-queue"),
     path("review/datasets/<slug:name>/", workspace.review_dataset, name="review-dataset"),
-    path(
-        "review/datasets/<slug:name>/approve/", workspace.review_approve, name="review-approve"
-    ),
+    path("review/datasets/<slug:name>/approve/", workspace.review_approve, name="review-approve"),
     path("review/datasets/<slug:name>/return/", workspace.review_return, name="review-return"),
     path(
-        "review/datasets/<slug:name>/take-down/", workspace.dataset_take_down,
+        "review/datasets/<slug:name>/take-down/",
+        workspace.dataset_take_down,
         name="dataset-take-down",
     ),
+    path("review/revisions/<uuid:revision_id>/", workspace.review_revision, name="review-revision"),
     path(
-        "review/revisions/<uuid:revision_id>/", workspace.review_revision, name="review-revision"
-    ),
-    path(
-        "review/revisions/<uuid:revision_id>/approve/", workspace.revision_approve,
+        "review/revisions/<uuid:revision_id>/approve/",
+        workspace.revision_approve,
         name="revision-approve",
     ),
     path(
-        "review/revisions/<uuid:revision_id>/return/", workspace.revision_return,
+        "review/revisions/<uuid:revision_id>/return/",
+        workspace.revision_return,
         name="revision-return",
     ),
 ]

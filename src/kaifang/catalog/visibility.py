@@ -29,8 +29,8 @@ def visible_datasets(user, *, include_unpublished: bool = False) -> QuerySet[Dat
     if include_unpublished:
         if staff:
             return qs
-        return qs.filter(PUBLIC | Q(department_id__in=member_of)) if member_of else qs.filter(
-            PUBLIC
+        return (
+            qs.filter(PUBLIC | Q(department_id__in=member_of)) if member_of else qs.filter(PUBLIC)
         )
     published = Q(state=State.PUBLISHED)
     if staff:
@@ -41,9 +41,11 @@ def visible_datasets(user, *, include_unpublished: bool = False) -> QuerySet[Dat
 
 
 def is_visible(user, dataset: Dataset, *, include_unpublished: bool = False) -> bool:
-    return visible_datasets(user, include_unpublished=include_unpublished).filter(
-        pk=dataset.pk
-    ).exists()
+    return (
+        visible_datasets(user, include_unpublished=include_unpublished)
+        .filter(pk=dataset.pk)
+        .exists()
+    )
 
 
 def can_access_data(user, dataset: Dataset) -> bool:

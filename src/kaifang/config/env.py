@@ -56,7 +56,9 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("KAIFANG_HOME", "data folder (database, uploads, queue, secret key)", "./var"),
-    Setting("DATABASE_URL", "database; default SQLite in KAIFANG_HOME, PostgreSQL when postgres://"),
+    Setting(
+        "DATABASE_URL", "database; default SQLite in KAIFANG_HOME, PostgreSQL when postgres://"
+    ),
     Setting("SECRET_KEY", "Django secret key; generated and kept in KAIFANG_HOME when absent"),
     Setting("KAIFANG_DEBUG", "debug mode (never in production)", "false", _bool),
     Setting("KAIFANG_ALLOWED_HOSTS", "comma-separated host names served", "127.0.0.1,localhost"),
@@ -71,8 +73,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KAIFANG_UPLOAD_MAX_BYTES", "largest accepted upload, e.g. 200MB", "200MB", _size),
     Setting("KAIFANG_SESSION_AGE", "seconds a login session lasts", "7200", _int),
     Setting("KAIFANG_PLATFORM_REVIEW", "datasets also need the platform's review", "false", _bool),
-    Setting("KAIFANG_SEARCH_BACKEND", "dotted path of the search backend",
-            "kaifang.search.backends.database.DatabaseSearchBackend"),
+    Setting(
+        "KAIFANG_SEARCH_BACKEND",
+        "dotted path of the search backend",
+        "kaifang.search.backends.database.DatabaseSearchBackend",
+    ),
     Setting("KAIFANG_METADATA_SCHEMA", "path of the metadata schema file (default: built-in)"),
     Setting("KAIFANG_QUEUE", "background queue: sqlite, redis://… or immediate", "sqlite"),
     Setting("KAIFANG_CACHE_URL", "cache: locmem or redis://…", "locmem"),

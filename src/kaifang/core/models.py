@@ -71,7 +71,10 @@ class AuditEntry(models.Model):
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor_type = models.CharField(_("操作者类型"), max_length=16, choices=ActorType.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     actor_label = models.CharField(_("操作者"), max_length=200)

@@ -23,11 +23,17 @@ class Department(models.Model):
         _("部门代码"), max_length=32, blank=True, help_text=_("统一社会信用代码或本地编码")
     )
     region = models.ForeignKey(
-        "core.Region", on_delete=models.PROTECT, related_name="departments",
+        "core.Region",
+        on_delete=models.PROTECT,
+        related_name="departments",
         verbose_name=_("行政区划"),
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("上级部门"),
     )
     description = models.TextField(_("简介"), blank=True)
@@ -65,9 +71,7 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, related_name="memberships"
-    )
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 

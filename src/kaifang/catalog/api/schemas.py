@@ -239,8 +239,9 @@ def dataset_urls(request: HttpRequest, dataset: Dataset) -> dict[str, str]:
 
 
 def _formats(dataset: Dataset) -> list[str]:
-    """Formats of the prefetched public resources, each once, in resource order."""
-    return list(dict.fromkeys(r.format for r in dataset.resources.all() if r.format))
+    from kaifang.catalog.selectors import dataset_formats
+
+    return dataset_formats(dataset)
 
 
 def _local_date(moment: dt.datetime | None) -> dt.date | None:

@@ -22,8 +22,22 @@ DEFAULT_PATH = Path(__file__).with_name("default.yaml")
 
 FIELD_TYPES = frozenset(
     {
-        "text", "textarea", "code", "codes", "date", "url", "email", "phone", "boolean",
-        "tags", "identifier", "identifiers", "department", "region", "fields", "integer",
+        "text",
+        "textarea",
+        "code",
+        "codes",
+        "date",
+        "url",
+        "email",
+        "phone",
+        "boolean",
+        "tags",
+        "identifier",
+        "identifiers",
+        "department",
+        "region",
+        "fields",
+        "integer",
     }
 )
 LIST_TYPES = frozenset({"codes", "tags", "identifiers", "fields"})
@@ -184,8 +198,17 @@ def _parse_field(raw: dict[str, Any], where: str) -> Field:
 
 DATASET_COLUMNS = frozenset(
     {
-        "title", "identifier", "summary", "department", "domain", "open_type",
-        "update_frequency", "is_high_value", "is_realtime", "published_at", "region",
+        "title",
+        "identifier",
+        "summary",
+        "department",
+        "domain",
+        "open_type",
+        "update_frequency",
+        "is_high_value",
+        "is_realtime",
+        "published_at",
+        "region",
     }
 )
 RESOURCE_COLUMNS = frozenset({"title", "description", "kind", "format", "url"})

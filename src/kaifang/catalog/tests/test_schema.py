@@ -23,10 +23,23 @@ def _complete():
 def test_default_schema_carries_the_guide_s_core_elements_and_the_plan_s_items():
     guide = {f.guide for f in get_schema().dataset_fields}
 
-    for element in ["信息资源名称", "信息资源代码", "信息资源摘要", "信息资源提供方代码",
-                    "信息资源格式", "信息项信息", "共享属性", "更新周期", "发布日期",
-                    "关联资源代码", "信息资源分类", "开放方式", "使用要求", "更新时限",
-                    "开放条件"]:
+    for element in [
+        "信息资源名称",
+        "信息资源代码",
+        "信息资源摘要",
+        "信息资源提供方代码",
+        "信息资源格式",
+        "信息项信息",
+        "共享属性",
+        "更新周期",
+        "发布日期",
+        "关联资源代码",
+        "信息资源分类",
+        "开放方式",
+        "使用要求",
+        "更新时限",
+        "开放条件",
+    ]:
         assert any(element in g for g in guide), element
 
 
@@ -42,11 +55,17 @@ def test_a_complete_dataset_validates():
     [
         ({"summary": ""}, "summary", "请填写“信息资源摘要”。"),
         ({"domain": "42"}, "domain", "“领域”的值“42”不在代码表“领域”中。"),
-        ({"temporal_start": "2024-02-30"}, "temporal_start",
-         "“时间范围起”“2024-02-30”不是有效日期，请用 YYYY-MM-DD 格式。"),
+        (
+            {"temporal_start": "2024-02-30"},
+            "temporal_start",
+            "“时间范围起”“2024-02-30”不是有效日期，请用 YYYY-MM-DD 格式。",
+        ),
         ({"open_type": "conditional"}, "open_condition", "请填写“开放条件”。"),
-        ({"identifier": "ABC"}, "identifier",
-         "“信息资源代码”格式应为“分类码/顺序码”，如 112461465423/000001。"),
+        (
+            {"identifier": "ABC"},
+            "identifier",
+            "“信息资源代码”格式应为“分类码/顺序码”，如 112461465423/000001。",
+        ),
         ({"format_class": "2", "fields": []}, "fields", "请填写“信息项”。"),
         ({"contact_email": "not-mail"}, "contact_email", "“联系邮箱”不是有效的电子邮箱地址。"),
     ],

@@ -24,7 +24,9 @@ def test_outsider_sees_what_the_public_sees(datasets_in_every_state, outsider):
     assert _titles(visible_datasets(outsider)) == {"状态published", "有条件开放数据集"}
 
 
-def test_unpublished_only_when_asked_and_only_to_members(datasets_in_every_state, publisher, outsider):
+def test_unpublished_only_when_asked_and_only_to_members(
+    datasets_in_every_state, publisher, outsider
+):
     mine = _titles(visible_datasets(publisher, include_unpublished=True))
     theirs = _titles(visible_datasets(outsider, include_unpublished=True))
 

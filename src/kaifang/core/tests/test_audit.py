@@ -10,7 +10,9 @@ def test_audit_entries_name_the_actor_and_cannot_change(department, publisher):
     )
 
     assert (entry.actor_type, entry.actor_label, entry.target_label) == (
-        "user", "publisher", "省交通运输厅"
+        "user",
+        "publisher",
+        "省交通运输厅",
     )
     entry.reason = "改写"
     with pytest.raises(PermissionError):

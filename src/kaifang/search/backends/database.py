@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     Case,
-    Count,
+    CharField,
     Exists,
     F,
     IntegerField,
@@ -28,13 +29,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from kaifang.catalog.models import Dataset
-from kaifang.catalog.selectors import public_resources, with_public_resources
+from kaifang.catalog.selectors import public_resources
 from kaifang.catalog.visibility import visible_datasets
 from kaifang.core import codelists
 from kaifang.core.models import Region
+from kaifang.organizations.models import Department
 from kaifang.search.backends.base import (
     FACETS,
     FacetValue,
@@ -62,18 +64,23 @@ ORDERINGS = {
 
 
 class DatabaseSearchBackend(SearchBackend):
-    """Search with the catalog database alone."""
+    """Search with the catalog database alone.
+
+    Three queries answer a search: the facet rows of every matching dataset (a few short
+    columns each) with their public resources' formats, from which the count and all six
+    facets are tallied in one pass in Python — cheaper than six GROUP BY queries, each compiled
+    by the ORM — and the ordered page of results."""
 
     def search(self, params: SearchParams, user) -> SearchResult:
         matched = _match_text(visible_datasets(user), params.terms)
         filters = _filters(params)
-        found = matched.filter(*filters.values())
-        page = _ordered(found, params)[params.offset : params.offset + params.limit]
-        return SearchResult(
-            count=found.count(),
-            results=list(with_public_resources(page.select_related("department", "region"))),
-            facets=_facets(matched, filters),
-        )
+        tally = _Tally.of(matched, params)
+        page = _ordered(matched.filter(*filters.values()), params)
+        page = page[params.offset : params.offset + params.limit]
+        results = list(page.select_related("department", "region").defer("metadata"))
+        for dataset in results:  # lists show formats, which the tally already read
+            dataset.public_formats = tally.formats.get(dataset.pk.hex, [])
+        return SearchResult(count=tally.count, results=results, facets=tally.facets())
 
 
 def _tag_match(term: str) -> Exists:
@@ -162,18 +169,114 @@ def _filters(params: SearchParams) -> dict[str, Q]:
     return {name: FILTERS[name](value) for name, value in params.active_filters().items()}
 
 
-def _facets(matched: QuerySet[Dataset], filters: dict[str, Q]) -> dict[str, list[FacetValue]]:
-    facets = {}
-    for name in FACETS:
-        others = [q for key, q in filters.items() if key != name]
-        facets[name] = FACET_COUNTERS[name](matched.filter(*others))
-    return facets
+# The facet rows: one tuple per matching dataset. Ids are read as text: turning hundreds of
+# them into UUID objects would cost more than the whole tally.
+ROW = ("key", "domain", "department__name", "department__title", "region_id", "open_type",
+       "update_frequency")  # fmt: skip
+KEY, DOMAIN, DEPT_NAME, DEPT_TITLE, REGION, OPEN_TYPE, FREQUENCY = range(len(ROW))
 
 
-def _grouped(qs: QuerySet, column: str) -> dict:
-    """{value: number of datasets} in one GROUP BY query."""
-    rows = qs.order_by().values(column).annotate(n=Count("pk")).values_list(column, "n")
-    return dict(rows)
+def _as_text(column: str) -> Cast:
+    return Cast(column, output_field=CharField())
+
+
+def _row_tests(params: SearchParams) -> dict[str, Callable[[tuple, Sequence[str]], bool]]:
+    """The active filters as tests on a facet row and its formats, keyed by facet name — the
+    same rules as the SQL filters the result page uses."""
+    tests: dict[str, Callable[[tuple, Sequence[str]], bool]] = {}
+    simple = {"domain": DOMAIN, "open_type": OPEN_TYPE, "update_frequency": FREQUENCY}
+    for name, value in params.active_filters().items():
+        if name in simple:
+            column = simple[name]
+            tests[name] = lambda row, _f, c=column, v=value: row[c] == v
+        elif name == "department":
+            tests[name] = _department_test(value)
+        elif name == "region":
+            prefix = _region_prefix(value)
+            tests[name] = lambda row, _f, p=prefix: p is not None and row[REGION].startswith(p)
+        elif name == "format":
+            tests[name] = lambda _row, formats, v=value: v in formats
+    return tests
+
+
+def _department_test(value: str) -> Callable[[tuple, Sequence[str]], bool]:
+    """The department filter takes a name or an id; rows carry the name."""
+    try:
+        department_id = uuid.UUID(value)
+    except ValueError:
+        name = value
+    else:
+        name = Department.objects.filter(pk=department_id).values_list("name", flat=True).first()
+    return lambda row, _f: row[DEPT_NAME] == name
+
+
+def _region_prefix(code: str) -> str | None:
+    region = Region.objects.filter(code=code).first()
+    return region.prefix if region else None
+
+
+def _hex(text: str) -> str:
+    """Ids as 32 hex digits, however the database spells a UUID as text."""
+    return text.replace("-", "")
+
+
+def _formats_by_dataset(matched: QuerySet[Dataset]) -> dict[str, list[str]]:
+    """Each matching dataset's public resource formats, each once, in resource order."""
+    pairs = (
+        public_resources()
+        .filter(dataset__in=matched.order_by().values("pk"))
+        .exclude(format="")
+        .annotate(key=_as_text("dataset_id"))
+        .values_list("key", "format")
+    )
+    formats: dict[str, list[str]] = defaultdict(list)
+    for key, code in pairs:
+        codes = formats[_hex(key)]
+        if code not in codes:
+            codes.append(code)
+    return formats
+
+
+@dataclass
+class _Tally:
+    """Counts over the facet rows: for each facet, the rows passing every active filter but
+    the facet's own; the result count is the rows passing all of them."""
+
+    rows: list[tuple]
+    formats: dict[str, list[str]]
+    passes: dict[str, list[bool]]
+
+    @classmethod
+    def of(cls, matched: QuerySet[Dataset], params: SearchParams) -> _Tally:
+        rows = [
+            (_hex(row[KEY]), *row[1:])
+            for row in matched.order_by().annotate(key=_as_text("pk")).values_list(*ROW)
+        ]
+        formats = _formats_by_dataset(matched)
+        passes = {
+            name: [test(row, formats.get(row[KEY], ())) for row in rows]
+            for name, test in _row_tests(params).items()
+        }
+        return cls(rows, formats, passes)
+
+    def _rows_without(self, facet: str | None) -> Iterable[tuple]:
+        others = [p for name, p in self.passes.items() if name != facet]
+        for i, row in enumerate(self.rows):
+            if all(p[i] for p in others):
+                yield row
+
+    @property
+    def count(self) -> int:
+        return sum(1 for _ in self._rows_without(None))
+
+    def facets(self) -> dict[str, list[FacetValue]]:
+        return {name: FACET_COUNTERS[name](self, name) for name in FACETS}
+
+    def column_counts(self, facet: str, column: int) -> dict[Any, int]:
+        counts: dict[Any, int] = defaultdict(int)
+        for row in self._rows_without(facet):
+            counts[row[column]] += 1
+        return counts
 
 
 @dataclass(frozen=True)
@@ -181,12 +284,12 @@ class CodeFacet:
     """A facet over a column holding a code-list code, listed in the code list's order.
     Codes in `always` are listed even with no dataset; the others only when counted."""
 
-    column: str
+    column: int
     codelist: str
     always: frozenset[str] = field(default_factory=frozenset)
 
-    def __call__(self, qs: QuerySet[Dataset]) -> list[FacetValue]:
-        counts = _grouped(qs, self.column)
+    def __call__(self, tally: _Tally, facet: str) -> list[FacetValue]:
+        counts = tally.column_counts(facet, self.column)
         codes = codelists.get(self.codelist)
         values = [
             FacetValue(item.code, item.label, counts.get(item.code, 0))
@@ -199,22 +302,20 @@ class CodeFacet:
         return values
 
 
-def _domain_facet() -> CodeFacet:
+def _domain_facet(tally: _Tally, facet: str) -> list[FacetValue]:
     """All 21 domains of the pilot plan are always listed, zero counts included, so the domain
     grid never changes shape; 99 其他 is listed only when some dataset has it."""
     codes = codelists.get("domain")
-    return CodeFacet("domain", "domain", frozenset(i.code for i in codes if i.code != "99"))
+    always = frozenset(i.code for i in codes if i.code != "99")
+    return CodeFacet(DOMAIN, "domain", always)(tally, facet)
 
 
-def _department_facet(qs: QuerySet[Dataset]) -> list[FacetValue]:
+def _department_facet(tally: _Tally, facet: str) -> list[FacetValue]:
     """Departments with matching datasets, most datasets first; the value is the name."""
-    rows = (
-        qs.order_by()
-        .values("department__name", "department__title")
-        .annotate(n=Count("pk"))
-        .values_list("department__name", "department__title", "n")
-    )
-    values = [FacetValue(name, title, n) for name, title, n in rows]
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for row in tally._rows_without(facet):
+        counts[row[DEPT_NAME], row[DEPT_TITLE]] += 1
+    values = [FacetValue(name, title, n) for (name, title), n in counts.items()]
     return sorted(values, key=lambda v: (-v.count, v.label, v.value))
 
 
@@ -231,11 +332,11 @@ def _region_label(region: Region, regions: dict[str, Region]) -> str:
     return region.name
 
 
-def _region_facet(qs: QuerySet[Dataset]) -> list[FacetValue]:
+def _region_facet(tally: _Tally, facet: str) -> list[FacetValue]:
     """Regions with matching datasets, in code order; a region's count includes every dataset
     of the regions under it, so a province counts its cities' and counties' datasets."""
     rolled: dict[str, int] = defaultdict(int)
-    for code, n in _grouped(qs, "region_id").items():
+    for code, n in tally.column_counts(facet, REGION).items():
         for ancestor in _ancestor_codes(code):
             rolled[ancestor] += n
     regions = Region.objects.in_bulk(list(rolled))
@@ -246,28 +347,23 @@ def _region_facet(qs: QuerySet[Dataset]) -> list[FacetValue]:
     ]
 
 
-def _format_facet(qs: QuerySet[Dataset]) -> list[FacetValue]:
+def _format_facet(tally: _Tally, facet: str) -> list[FacetValue]:
     """Formats of the public resources of matching datasets, counting datasets (not
     resources), most datasets first."""
-    rows = (
-        public_resources()
-        .filter(dataset__in=qs.order_by().values("pk"))
-        .exclude(format="")
-        .order_by()
-        .values("format")
-        .annotate(n=Count("dataset_id", distinct=True))
-        .values_list("format", "n")
-    )
+    counts: dict[str, int] = defaultdict(int)
+    for row in tally._rows_without(facet):
+        for code in tally.formats.get(row[KEY], ()):
+            counts[code] += 1
     formats = codelists.get("format")
-    values = [FacetValue(code, formats.label(code), n) for code, n in rows]
+    values = [FacetValue(code, formats.label(code), n) for code, n in counts.items()]
     return sorted(values, key=lambda v: (-v.count, v.value))
 
 
-FACET_COUNTERS: dict[str, Callable[[QuerySet[Dataset]], list[FacetValue]]] = {
-    "domain": lambda qs: _domain_facet()(qs),
+FACET_COUNTERS: dict[str, Callable[[_Tally, str], list[FacetValue]]] = {
+    "domain": _domain_facet,
     "department": _department_facet,
     "region": _region_facet,
     "format": _format_facet,
-    "open_type": CodeFacet("open_type", "open_type"),
-    "update_frequency": CodeFacet("update_frequency", "update_frequency"),
+    "open_type": CodeFacet(OPEN_TYPE, "open_type"),
+    "update_frequency": CodeFacet(FREQUENCY, "update_frequency"),
 }

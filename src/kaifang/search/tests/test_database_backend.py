@@ -132,10 +132,14 @@ def test_format_counts_only_public_resources(catalog):
     assert _search(format="XML").count == 0
 
 
-def test_results_carry_only_public_resources(catalog):
-    result = _search(q="宁波")
+def test_results_carry_the_formats_of_public_resources_only(catalog):
+    from kaifang.catalog.selectors import dataset_formats
 
-    assert list(result.results[0].resources.all()) == []
+    hidden_only = _search(q="宁波").results[0]
+    with_csv = _search(q="公交站点").results[0]
+
+    assert dataset_formats(hidden_only) == []
+    assert dataset_formats(with_csv) == ["CSV"]
 
 
 def test_domain_facet_lists_all_21_domains_and_sums_to_the_count(catalog):

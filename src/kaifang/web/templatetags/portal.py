@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kaifang.catalog.selectors import dataset_formats
 from kaifang.core import codelists
 from kaifang.organizations import roles
 from kaifang.web import querystring
@@ -74,13 +75,9 @@ def percent(share: float | None) -> str:
 
 @register.filter
 def formats(dataset) -> list[str]:
-    """The distinct formats of a dataset's resources, in resource order. Uses the resources
-    the search prefetched (public ones only), so a list page makes no query per dataset."""
-    seen: dict[str, None] = {}
-    for resource in dataset.resources.all():
-        if resource.format:
-            seen.setdefault(resource.format, None)
-    return list(seen)
+    """The distinct formats of a dataset's public resources, in resource order, from what the
+    search attached or prefetched, so a list page makes no query per dataset."""
+    return dataset_formats(dataset)
 
 
 def _as_date(value: Any) -> dt.date | None:

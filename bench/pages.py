@@ -1,0 +1,229 @@
+"""Page benchmark: how long the server takes for the main pages and the API list, beside a floor.
+
+    .venv/bin/python bench/pages.py [--requests 300] [--warmup 30] [--home var/bench]
+    (or: make bench)
+
+It prepares a data folder holding the demo catalog (`kaifang demo --no-serve`, which loads the
+catalog only when absent), starts `kaifang serve` with 2 gthread workers on a free port, and
+times, in one run and round-robin so every target sees the same conditions:
+- the floor: the same server answering a static 20 KB file through whitenoise;
+- home `/`, the dataset list `/datasets/`, one dataset page `/datasets/<name>/`;
+- the API list `/api/v1/datasets`.
+Each request goes over one keep-alive connection on loopback and is timed from sending to the
+last byte of the body, so the figure is the server's time plus a loopback round trip. After the
+warm-up requests, N requests per target give p50 and p90; the ratio compares each p50 with the
+floor's. The result replaces this benchmark's section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KAIFANG = Path(sys.executable).with_name("kaifang")
+FLOOR_PATH = "/static/bench/floor-20k.txt"
+FLOOR_SIZE = 20 * 1024
+GOALS_MS = {"home": 30, "dataset list": 30, "dataset page": 30, "API list": 15}
+START = "<!-- bench/pages.py: start -->"
+END = "<!-- bench/pages.py: end -->"
+
+
+def main() -> int:
+    options = parse_args()
+    home = options.home.resolve()
+    env = {**os.environ, "KAIFANG_HOME": str(home)}
+    prepare(env, home)
+    port = free_port()
+    server = start_server(env, port)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        wait_until_up(connection)
+        targets = bench_targets(connection)
+        timings = measure(connection, targets, options.requests, options.warmup)
+    finally:
+        stop_server(server)
+    report = render(timings, targets, options, env)
+    print(report)
+    if not options.no_write:
+        write_section(options.output, report)
+        print(f"\nwritten to {options.output}")
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Kaifang page benchmark")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per target")
+    parser.add_argument("--warmup", type=int, default=30, help="untimed requests per target")
+    parser.add_argument("--home", type=Path, default=ROOT / "var" / "bench", help="KAIFANG_HOME")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    return parser.parse_args()
+
+
+def prepare(env: dict[str, str], home: Path) -> None:
+    """Migrate, load the demo catalog if it is not there, collect static files; add the floor."""
+    subprocess.run([str(KAIFANG), "demo", "--no-serve"], env=env, check=True)  # noqa: S603
+    floor = home / "static" / FLOOR_PATH.removeprefix("/static/")
+    floor.parent.mkdir(parents=True, exist_ok=True)
+    line = "开放数据平台基准测试静态文件 / Kaifang benchmark static file\n".encode()
+    floor.write_bytes((line * (FLOOR_SIZE // len(line) + 1))[:FLOOR_SIZE])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    """`kaifang serve` with 2 workers; its log goes to KAIFANG_HOME/bench-server.log."""
+    command = [str(KAIFANG), "serve", "--port", str(port), "--workers", "2"]
+    log = (Path(env["KAIFANG_HOME"]) / "bench-server.log").open("w")
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+    connection.request("GET", path, headers={"Accept-Language": "zh-hans"})
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def wait_until_up(connection: http.client.HTTPConnection, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            status, _ = get(connection, FLOOR_PATH)
+            if status == 200:
+                return
+        except OSError:
+            connection.close()
+        if time.monotonic() > deadline:
+            raise SystemExit("服务未能启动 / the server did not come up")
+        time.sleep(0.3)
+
+
+def bench_targets(connection: http.client.HTTPConnection) -> dict[str, str]:
+    """The paths to time; the dataset page is the first dataset the API lists."""
+    status, body = get(connection, "/api/v1/datasets?limit=1")
+    if status != 200:
+        raise SystemExit(f"/api/v1/datasets answered {status}")
+    listing = json.loads(body)
+    if not listing["results"]:
+        raise SystemExit("目录为空 / the catalog is empty")
+    name = listing["results"][0]["name"]
+    return {
+        "floor (static 20 KB)": FLOOR_PATH,
+        "home": "/",
+        "dataset list": "/datasets/",
+        "dataset page": f"/datasets/{name}/",
+        "API list": "/api/v1/datasets",
+    }
+
+
+def measure(
+    connection: http.client.HTTPConnection, targets: dict[str, str], n: int, warmup: int
+) -> dict[str, list[float]]:
+    """Milliseconds per request for each target, requests interleaved round-robin."""
+    timings: dict[str, list[float]] = {label: [] for label in targets}
+    for round_number in range(warmup + n):
+        for label, path in targets.items():
+            started = time.perf_counter()
+            status, _ = get(connection, path)
+            elapsed = (time.perf_counter() - started) * 1000
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}")
+            if round_number >= warmup:
+                timings[label].append(elapsed)
+    return timings
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(fraction * len(ordered)), len(ordered) - 1)]
+
+
+def render(
+    timings: dict[str, list[float]],
+    targets: dict[str, str],
+    options: argparse.Namespace,
+    env: dict[str, str],
+) -> str:
+    floor = statistics.median(timings["floor (static 20 KB)"])
+    rows = [
+        "| target | path | p50 ms | p90 ms | p50 / floor | goal (p50) |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for label, values in timings.items():
+        p50 = statistics.median(values)
+        goal = GOALS_MS.get(label)
+        verdict = "" if goal is None else f"< {goal} ms: {'met' if p50 < goal else 'NOT met'}"
+        rows.append(
+            f"| {label} | `{targets[label]}` | {p50:.2f} | {percentile(values, 0.9):.2f} "
+            f"| {p50 / floor:.1f}× | {verdict} |"
+        )
+    database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join(
+        [
+            "## Pages and the API list (`bench/pages.py`)",
+            "",
+            f"Measured {when} on {machine()}, Python {platform.python_version()}, {database}, "
+            f"the demo catalog, `kaifang serve --workers 2` (gunicorn gthread). "
+            f"{options.requests} timed requests per target after {options.warmup} warm-up "
+            "requests, interleaved, one keep-alive client on loopback. Load average (1 min) "
+            f"at the end: {os.getloadavg()[0]:.1f}; other work on the machine inflates the times.",
+            "",
+            *rows,
+            "",
+            "Reproduce: `make bench` (or `.venv/bin/python bench/pages.py`).",
+        ]
+    )
+
+
+def machine() -> str:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores ({model or platform.machine()})"
+
+
+def write_section(path: Path, report: str) -> None:
+    """Replace this benchmark's section of the file, keeping everything else in it."""
+    section = f"{START}\n{report}\n{END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
