@@ -17,6 +17,14 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, so no answer cached by another test leaks in."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _chinese_first():
     """Each test starts in the default language; a request made in English must not leave
     English active for the next test."""

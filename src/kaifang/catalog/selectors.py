@@ -4,10 +4,14 @@ visibility gate (catalog.visibility), so no surface can count or show what its u
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kaifang.catalog.models import Dataset, DatasetNameRedirect, Resource
@@ -26,6 +30,7 @@ __all__ = [
     "FacetValue",
     "SearchParams",
     "SearchResult",
+    "catalog_stamp",
     "dataset_formats",
     "department_counts",
     "department_list",
@@ -41,9 +46,36 @@ __all__ = [
 OTHER_DOMAIN = "99"
 
 
+#: seconds an anonymous search answer is kept; any change to a dataset ends it sooner
+SEARCH_CACHE_SECONDS = 60
+
+
+def catalog_stamp() -> str:
+    """Changes whenever a dataset is added, removed, edited or moved through the workflow (each
+    of which touches `updated_at`), so nothing cached under it outlives a change to the
+    catalog; one cheap aggregate."""
+    stamp = Dataset.objects.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
+    at = stamp["at"].timestamp() if stamp["at"] else 0
+    return f"{stamp['n']}:{at}"
+
+
 def search_datasets(params: SearchParams, user) -> SearchResult:
-    """Find datasets for the list page and the API through the configured search backend."""
-    return get_backend().search(params, user)
+    """Find datasets for the list page and the API through the configured search backend.
+
+    Anonymous visitors all see the same catalog, and most of them ask the same few questions
+    (the unfiltered list, a domain, a department), so their answers are cached under the
+    catalog stamp and the language of the facet labels. Signed-in users may see private
+    datasets and are always answered afresh."""
+    if getattr(user, "is_authenticated", False):
+        return get_backend().search(params, user)
+    asked = f"{settings.KAIFANG['SEARCH_BACKEND']}:{params!r}"
+    digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
+    key = f"kaifang:search:{get_language()}:{catalog_stamp()}:{digest}"
+    result = cache.get(key)
+    if result is None:
+        result = get_backend().search(params, user)
+        cache.set(key, result, SEARCH_CACHE_SECONDS)
+    return result
 
 
 def public_resources() -> QuerySet[Resource]:

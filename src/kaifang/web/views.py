@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kaifang.catalog import selectors
-from kaifang.catalog.models import Dataset
 from kaifang.catalog.views_public import search_context
 from kaifang.catalog.visibility import visible_datasets
 from kaifang.core import codelists
@@ -32,18 +30,9 @@ def _audience(user) -> str:
     return f"user:{user.pk}" if getattr(user, "is_authenticated", False) else "anon"
 
 
-def _catalog_stamp() -> str:
-    """Changes whenever a dataset is added, removed, edited or moved through the workflow (each
-    of which touches `updated_at`), so cached figures never outlive a change to the catalog;
-    one cheap aggregate instead of the figures' several."""
-    stamp = Dataset.objects.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
-    at = stamp["at"].timestamp() if stamp["at"] else 0
-    return f"{stamp['n']}:{at}"
-
-
 def home_numbers(user) -> dict[str, Any]:
     """Headline figures and per-domain counts, cached briefly per audience."""
-    key = f"kaifang:home:{_audience(user)}:{_catalog_stamp()}"
+    key = f"kaifang:home:{_audience(user)}:{selectors.catalog_stamp()}"
     numbers = cache.get(key)
     if numbers is None:
         numbers = {

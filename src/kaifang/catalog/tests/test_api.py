@@ -688,3 +688,12 @@ def test_the_spec_is_served(client, db):
 
 def test_resource_kinds_are_those_of_the_model():
     assert {k for k, _label in Resource.Kind.choices} == {"file", "link", "api"}
+
+
+def test_the_list_answer_matches_its_documented_model(client, catalog):
+    from kaifang.catalog.api.schemas import DatasetList
+
+    body = client.get(f"{API}/datasets", {"limit": 100, "q": ""}).json()
+
+    DatasetList.model_validate(body)  # raises when a field is missing or of the wrong type
+    assert body["count"] == len(body["results"]) > 0

@@ -148,3 +148,40 @@ def test_a_grant_does_not_change_what_is_listed(catalog, citizen):
     AccessGrant.objects.create(dataset=catalog.air, user=citizen)
 
     assert selectors.home_figures(citizen)["datasets"] == 5
+
+
+def test_anonymous_answers_are_cached_until_the_catalog_changes(
+    department, publisher, django_assert_num_queries
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from kaifang.catalog import services
+    from kaifang.catalog.selectors import SearchParams, search_datasets
+    from kaifang.catalog.tests import factories
+    from kaifang.core.audit import Actor
+
+    kept = factories.make_dataset(department, title="公交站点")
+    gone = factories.make_dataset(department, title="公交线路")
+    params = SearchParams(q="公交")
+
+    assert search_datasets(params, AnonymousUser()).count == 2
+    with django_assert_num_queries(1):  # only the catalog stamp
+        assert search_datasets(params, AnonymousUser()).count == 2
+
+    services.withdraw(Actor.for_user(publisher), gone, "数据有误")
+
+    again = search_datasets(params, AnonymousUser())
+    assert [d.title for d in again.results] == [kept.title]
+
+
+def test_signed_in_users_are_never_answered_from_the_anonymous_cache(department, publisher):
+    from django.contrib.auth.models import AnonymousUser
+
+    from kaifang.catalog.selectors import SearchParams, search_datasets
+    from kaifang.catalog.tests import factories
+
+    factories.make_dataset(department, title="公开数据")
+    factories.make_dataset(department, title="内部数据", is_private=True)
+
+    assert search_datasets(SearchParams(), AnonymousUser()).count == 1
+    assert search_datasets(SearchParams(), publisher).count == 2

@@ -88,7 +88,7 @@ def test_backend_is_loaded_from_the_setting_once(settings):
     assert base.get_backend() is first
 
 
-def test_search_datasets_goes_through_the_configured_backend(settings):
+def test_search_datasets_goes_through_the_configured_backend(settings, db):
     from django.contrib.auth.models import AnonymousUser
 
     from kaifang.catalog.selectors import search_datasets

@@ -257,3 +257,24 @@ def user_roles(user) -> dict[str, bool]:
         or roles.is_platform_reviewer(user)
         or bool(roles.department_ids(user, Role.REVIEWER)),
     }
+
+
+@register.simple_tag
+def facet_items(items, remove_title: str = "") -> str:
+    """The <li> links of one facet's values. A list page shows a few hundred of them; built here
+    they cost a tenth of what the template language takes per link."""
+    current = format_html(' aria-current="true" title="{}"', remove_title)
+    return mark_safe(  # noqa: S308 — every value below is escaped
+        "".join(
+            format_html(
+                '<li><a href="{}" class="level-{}"{}><span>{}</span>'
+                '<span class="count">{}</span></a></li>',
+                item["href"],
+                item["level"],
+                current if item["active"] else "",
+                item["label"],
+                item["count"],
+            )
+            for item in items
+        )
+    )
