@@ -67,6 +67,7 @@ format: venv
 
 bench: venv assets
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/pages.py --search-cache 0
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) src/*.egg-info

@@ -38,12 +38,15 @@ FLOOR_SIZE = 20 * 1024
 GOALS_MS = {"home": 30, "dataset list": 30, "dataset page": 30, "API list": 15}
 START = "<!-- bench/pages.py: start -->"
 END = "<!-- bench/pages.py: end -->"
+START_UNCACHED = "<!-- bench/pages.py --search-cache 0: start -->"
+END_UNCACHED = "<!-- bench/pages.py --search-cache 0: end -->"
 
 
 def main() -> int:
     options = parse_args()
     home = options.home.resolve()
     env = {**os.environ, "KAIFANG_HOME": str(home)}
+    env["KAIFANG_SEARCH_CACHE_SECONDS"] = str(options.search_cache)
     prepare(env, home)
     port = free_port()
     server = start_server(env, port)
@@ -51,13 +54,14 @@ def main() -> int:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         wait_until_up(connection)
         targets = bench_targets(connection)
+        verify_targets(lambda path: get(connection, path), targets)
         timings = measure(connection, targets, options.requests, options.warmup)
     finally:
         stop_server(server)
     report = render(timings, targets, options, env)
     print(report)
     if not options.no_write:
-        write_section(options.output, report)
+        write_section(options.output, report, cached=options.search_cache > 0)
         print(f"\nwritten to {options.output}")
     return 0
 
@@ -69,6 +73,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--home", type=Path, default=ROOT / "var" / "bench", help="KAIFANG_HOME")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--search-cache",
+        type=int,
+        default=60,
+        help="KAIFANG_SEARCH_CACHE_SECONDS for the server; 0 measures every search afresh",
+    )
     return parser.parse_args()
 
 
@@ -141,6 +151,26 @@ def bench_targets(connection: http.client.HTTPConnection) -> dict[str, str]:
     }
 
 
+def verify_targets(fetch, targets: dict[str, str]) -> None:
+    """Check that each timed path answers what it should before any timing counts: the list
+    API's count and facets agree, the list page and the dataset page show that dataset. `fetch`
+    takes a path and returns (status, body); the test suite runs this check too."""
+    status, body = fetch(targets["API list"])
+    listing = json.loads(body)
+    first = listing["results"][0]
+    if status != 200 or sum(f["count"] for f in listing["facets"]["domain"]) != listing["count"]:
+        raise SystemExit("API list: the domain facets do not add up to the count")
+    expectations = {
+        "home": "数据目录",
+        "dataset list": first["title"],
+        "dataset page": first["title"],
+    }
+    for label, text in expectations.items():
+        status, body = fetch(targets[label])
+        if status != 200 or text not in body.decode("utf-8"):
+            raise SystemExit(f"{label} ({targets[label]}): {status}, without “{text}”")
+
+
 def measure(
     connection: http.client.HTTPConnection, targets: dict[str, str], n: int, warmup: int
 ) -> dict[str, list[float]]:
@@ -184,19 +214,24 @@ def render(
         )
     database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    cache = options.search_cache
+    mode = f"search cache {cache} s" if cache else "search cache off"
+    command = ".venv/bin/python bench/pages.py" + (
+        "" if cache == 60 else f" --search-cache {cache}"
+    )
     return "\n".join(
         [
-            "## Pages and the API list (`bench/pages.py`)",
+            f"## Pages and the API list, {mode} (`bench/pages.py`)",
             "",
             f"Measured {when} on {machine()}, Python {platform.python_version()}, {database}, "
-            f"the demo catalog, `kaifang serve --workers 2` (gunicorn gthread). "
+            f"the demo catalog, `kaifang serve --workers 2` (gunicorn gthread), {mode}. "
             f"{options.requests} timed requests per target after {options.warmup} warm-up "
             "requests, interleaved, one keep-alive client on loopback. Load average (1 min) "
             f"at the end: {os.getloadavg()[0]:.1f}; other work on the machine inflates the times.",
             "",
             *rows,
             "",
-            "Reproduce: `make bench` (or `.venv/bin/python bench/pages.py`).",
+            f"Reproduce: `{command}` (`make bench` runs both modes).",
         ]
     )
 
@@ -212,13 +247,15 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model or platform.machine()})"
 
 
-def write_section(path: Path, report: str) -> None:
-    """Replace this benchmark's section of the file, keeping everything else in it."""
-    section = f"{START}\n{report}\n{END}"
+def write_section(path: Path, report: str, *, cached: bool) -> None:
+    """Replace this benchmark's section of the file (one for each search cache mode), keeping
+    everything else in it."""
+    start, end = (START, END) if cached else (START_UNCACHED, END_UNCACHED)
+    section = f"{start}\n{report}\n{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
         text = before + section + after
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"

@@ -46,6 +46,13 @@ def _int(raw: str) -> int:
     return value
 
 
+def _seconds(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -77,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
         "KAIFANG_SEARCH_BACKEND",
         "dotted path of the search backend",
         "kaifang.search.backends.database.DatabaseSearchBackend",
+    ),
+    Setting(
+        "KAIFANG_SEARCH_CACHE_SECONDS",
+        "seconds an anonymous search answer is kept; 0 turns the cache off",
+        "60",
+        _seconds,
     ),
     Setting("KAIFANG_METADATA_SCHEMA", "path of the metadata schema file (default: built-in)"),
     Setting("KAIFANG_QUEUE", "background queue: sqlite, redis://… or immediate", "sqlite"),

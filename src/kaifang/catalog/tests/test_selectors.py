@@ -185,3 +185,20 @@ def test_signed_in_users_are_never_answered_from_the_anonymous_cache(department,
 
     assert search_datasets(SearchParams(), AnonymousUser()).count == 1
     assert search_datasets(SearchParams(), publisher).count == 2
+
+
+def test_a_zero_cache_setting_answers_every_search_afresh(settings, department):
+    from django.contrib.auth.models import AnonymousUser
+
+    from kaifang.catalog.models import Dataset
+    from kaifang.catalog.selectors import SearchParams, search_datasets
+    from kaifang.catalog.tests import factories
+
+    settings.KAIFANG = {**settings.KAIFANG, "SEARCH_CACHE_SECONDS": 0}
+    dataset = factories.make_dataset(department, title="公交站点")
+    assert search_datasets(SearchParams(), AnonymousUser()).count == 1
+
+    # a change that leaves the stamp alone is seen at once when nothing is cached
+    Dataset.objects.filter(pk=dataset.pk).update(state="withdrawn", updated_at=dataset.updated_at)
+
+    assert search_datasets(SearchParams(), AnonymousUser()).count == 0
