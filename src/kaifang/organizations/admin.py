@@ -25,12 +25,8 @@ class DepartmentAdmin(PlatformAdminOnly, admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        audit.record(
-            audit.Actor.for_user(request.user),
-            "department.change" if change else "department.create",
-            obj,
-            detail={"fields": sorted(form.changed_data)},
+        services.save_department(
+            audit.Actor.for_user(request.user), obj, changed=list(form.changed_data)
         )
 
 

@@ -1,5 +1,5 @@
-"""Membership changes: who holds which role in a department. Each is audited, since roles
-decide who may publish and who reviews."""
+"""Departments and who holds which role in them. Each change is audited, since roles decide
+who may publish and who reviews, and a department's name is part of its public addresses."""
 
 from __future__ import annotations
 
@@ -10,7 +10,31 @@ from kaifang.core import audit
 from kaifang.core.audit import Actor
 from kaifang.core.errors import Invalid, NotAllowed
 from kaifang.organizations import roles
-from kaifang.organizations.models import Department, Membership
+from kaifang.organizations.models import Department, DepartmentNameRedirect, Membership
+
+
+@transaction.atomic
+def save_department(actor: Actor, department: Department, *, changed: list[str]) -> Department:
+    """Create or change a department (platform admins only). A new `name` keeps the old one
+    leading to the department, as dataset names do."""
+    if actor.user is None or not roles.is_platform_admin(actor.user):
+        raise NotAllowed(_("只有平台管理员可以新建或修改开放部门。"))
+    creating = department._state.adding
+    old_name = None
+    if not creating:
+        old_name = Department.objects.filter(pk=department.pk).values_list("name", flat=True)[0]
+    if old_name and old_name != department.name:
+        DepartmentNameRedirect.objects.filter(old_name=department.name).delete()
+        DepartmentNameRedirect.objects.update_or_create(
+            old_name=old_name, defaults={"department": department}
+        )
+    department.save()
+    action = "department.create" if creating else "department.change"
+    detail: dict = {"fields": sorted(changed)}
+    if old_name and old_name != department.name:
+        detail["old_name"] = old_name
+    audit.record(actor, action, department, detail=detail)
+    return department
 
 
 def _require_manager(actor: Actor, department: Department) -> None:

@@ -72,3 +72,30 @@ def test_a_department_admin_cannot_remove_their_own_admin_role(department, dept_
 
     with pytest.raises(NotAllowed):
         services.remove_membership(Actor.for_user(dept_admin), membership)
+
+
+def test_renaming_a_department_keeps_its_old_address(client, department, platform_admin):
+    from kaifang.core.audit import Actor
+    from kaifang.core.models import AuditEntry
+    from kaifang.organizations.services import save_department
+
+    department.name = "jiaotong-yunshu"
+    save_department(Actor.for_user(platform_admin), department, changed=["name"])
+
+    old = client.get("/departments/jiaotong/")
+    entry = AuditEntry.objects.get(action="department.change")
+    assert old.status_code in (301, 302)
+    assert old.url.endswith("/departments/jiaotong-yunshu/")
+    assert entry.detail == {"fields": ["name"], "old_name": "jiaotong"}
+
+
+def test_only_platform_admins_change_departments(department, dept_admin):
+    import pytest
+
+    from kaifang.core.audit import Actor
+    from kaifang.core.errors import NotAllowed
+    from kaifang.organizations.services import save_department
+
+    department.title = "改名"
+    with pytest.raises(NotAllowed):
+        save_department(Actor.for_user(dept_admin), department, changed=["title"])
