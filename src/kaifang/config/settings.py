@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "kaifang.catalog",
     "kaifang.analytics",
     "kaifang.search",
+    "kaifang.datastore",
     "kaifang.web",
 ]
 
@@ -175,4 +176,6 @@ KAIFANG = {
     "SEARCH_BACKEND": ENV["KAIFANG_SEARCH_BACKEND"],
     "SEARCH_CACHE_SECONDS": ENV["KAIFANG_SEARCH_CACHE_SECONDS"],
     "METADATA_SCHEMA": ENV["KAIFANG_METADATA_SCHEMA"],
+    "DATASTORE_ENGINE": "kaifang.datastore.engines.duckdb.DuckDBEngine",
+    "DATASTORE_ROOT": HOME / "datastore",
 }

@@ -1,0 +1,42 @@
+"""The datastore engine interface. One engine serves a deployment, named by dotted path in
+settings.KAIFANG["DATASTORE_ENGINE"]; ingestion writes a table's data file through it and every
+read (rows, aggregates, SQL, exports, preview) opens the table through it."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from kaifang.datastore.models import DatastoreTable
+
+
+class DatastoreEngine:
+    """Where tables live and how they are opened."""
+
+    def root(self) -> Path:
+        return Path(settings.KAIFANG["DATASTORE_ROOT"])
+
+    def data_file(self, table: DatastoreTable) -> Path:
+        """The absolute path of a table's immutable data file."""
+        return self.root() / table.data_path
+
+    def connect(self, table: DatastoreTable, **limits: Any):
+        """A read-only connection in which the table is the relation `data`."""
+        raise NotImplementedError  # pragma: no cover - every engine defines it
+
+
+@cache
+def _load(path: str) -> DatastoreEngine:
+    engine = import_string(path)()
+    if not isinstance(engine, DatastoreEngine):
+        raise TypeError(f"{path} is not a DatastoreEngine")
+    return engine
+
+
+def get_engine() -> DatastoreEngine:
+    return _load(settings.KAIFANG["DATASTORE_ENGINE"])
