@@ -12,8 +12,22 @@ from kaifang.organizations.models import Membership
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
-    """Uploaded files of a test go to its own folder."""
+    """Uploaded files and datastore tables of a test go to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KAIFANG = {**settings.KAIFANG, "DATASTORE_ROOT": tmp_path / "datastore"}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline():
+    """Background tasks run inline, as with KAIFANG_QUEUE=immediate: what a service queues
+    after commit (an upload's ingest, a table's exports) runs when the transaction commits —
+    in live-server tests, or where a test runs the commit callbacks."""
+    from huey.contrib.djhuey import HUEY
+
+    before = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = before
 
 
 @pytest.fixture(autouse=True)

@@ -82,11 +82,14 @@ def test_every_service_that_acts_checks_permission(name, module, function):
 
 def test_every_api_route_reads_through_the_visibility_gate():
     from kaifang.catalog.api.router import router as catalog_router
+    from kaifang.datastore.api.exports import router as exports_router
+    from kaifang.datastore.api.router import router as datastore_router
     from kaifang.organizations.api.router import router as organizations_router
 
-    gated = {"selectors", "download_response", "visible_datasets"}
+    gated = {"selectors", "download_response", "visible_datasets", "readable_table"}
+    gated |= {"resource_export_response"}
     checked = []
-    for router in (catalog_router, organizations_router):
+    for router in (catalog_router, organizations_router, datastore_router, exports_router):
         for path, operations in router.path_operations.items():
             for operation in operations.operations:
                 view = operation.view_func

@@ -35,6 +35,14 @@ PUBLIC_ROUTES = {
     "api:department-list",
     "api:resource-detail",
     "api:resource-download",
+    "api:resource-rows",
+    "api:resource-aggregate",
+    "api:resource-schema",
+    "api:resource-sql",
+    "api:resource-export",
+    "datastore:resource-export",
+    "datastore:resource-preview",
+    "datastore:resource-chart",
     "api:unknown_path",
 }
 #: routes that show no dataset at all (documentation, language switch)
@@ -153,8 +161,18 @@ def test_hidden_datasets_and_their_resources_answer_404(request, client, catalog
         f"/api/v1/resources/{resource.pk}",
         f"/api/v1/resources/{resource.pk}/download",
         f"/resources/{resource.pk}/download",
+        f"/api/v1/resources/{resource.pk}/export.csv",
+        f"/resources/{resource.pk}/export.xlsx",
+        f"/resources/{resource.pk}/preview",
+        f"/resources/{resource.pk}/chart",
+        f"/api/v1/resources/{resource.pk}/rows",
+        f"/api/v1/resources/{resource.pk}/aggregate",
+        f"/api/v1/resources/{resource.pk}/schema",
     ]:
         assert client.get(url).status_code == 404, url
+    sql = {"sql": "SELECT 1"}
+    posted = client.post(f"/api/v1/resources/{resource.pk}/sql", sql, "application/json")
+    assert posted.status_code == 404
 
 
 @pytest.mark.parametrize("who", ["anonymous", "citizen", "outsider"])
@@ -204,6 +222,16 @@ def test_conditional_data_shows_metadata_but_its_files_need_an_application(
     assert web_download.status_code == 403 and "需申请" in web_download.content.decode()
     assert api_download.status_code == 403
     assert api_download.json()["error"]["code"] == "access_required"
+    for url in (
+        f"/resources/{resource.pk}/export.csv",
+        f"/api/v1/resources/{resource.pk}/export.json",
+        f"/resources/{resource.pk}/preview",
+        f"/resources/{resource.pk}/chart",
+    ):
+        assert client.get(url).status_code == 403 and "需申请" in client.get(url).content.decode()
+    for endpoint in ("rows", "aggregate", "schema"):
+        rows = client.get(f"/api/v1/resources/{resource.pk}/{endpoint}")
+        assert rows.status_code == 403 and rows.json()["error"]["code"] == "access_required"
 
 
 def test_withdrawing_takes_a_dataset_off_every_surface_at_once(client, catalog, publisher):

@@ -28,6 +28,8 @@ HELP = """\
   loaddemo                  仅加载演示目录 / load the demo catalog only
   token create --user NAME [--expires DAYS] [--name N]
                             创建 API 令牌 / make an API token (shown once)
+  ingest FILE --resource ID [--user NAME]
+                            上传新版本并立即入库（显示进度）/ store FILE as a new version, ingest it
 
 其他 Django 管理命令同样可用 / every Django management command works too:
   kaifang migrate, kaifang shell, kaifang createsuperuser, kaifang check …

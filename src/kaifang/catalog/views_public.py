@@ -22,6 +22,7 @@ from kaifang.catalog.schema import get_schema
 from kaifang.catalog.visibility import can_access_data, visible_datasets
 from kaifang.core import codelists
 from kaifang.core.errors import Invalid, NotFound
+from kaifang.datastore.views import attach_previews
 from kaifang.web import querystring
 
 FACET_TITLES = {
@@ -258,13 +259,16 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
         .only("name", "title", "published_at")
         .order_by("-published_at")[:5]
     )
+    resources = _resources(dataset)
+    can_access = can_access_data(request.user, dataset)
     context = {
         "dataset": dataset,
         "values": values,
         "field_groups": _field_groups(values),
         "terms": _terms(dataset, values),
-        "resources": _resources(dataset),
-        "can_access": can_access_data(request.user, dataset),
+        "resources": resources,
+        "can_access": can_access,
+        "has_preview": attach_previews(request, resources, can_access=can_access),
         "published": dataset.state == State.PUBLISHED,
         "related": related,
         "keywords": values.get("keywords") or [],

@@ -169,7 +169,9 @@ def _schema_sections(values: dict[str, Any]) -> list[tuple[str, list[tuple[Any, 
 
 
 def _resources(dataset: Dataset) -> QuerySet[Resource]:
-    return dataset.resources.select_related("current_version").prefetch_related("versions")
+    return dataset.resources.select_related("current_version").prefetch_related(
+        "versions", "versions__datastore_tables"
+    )
 
 
 # ---------------------------------------------------------------- the workspace

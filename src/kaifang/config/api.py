@@ -25,6 +25,8 @@ from kaifang.accounts.auth import ApiAuth
 from kaifang.catalog.api.router import router as catalog_router
 from kaifang.catalog.api.schemas import Renderer, metadata_openapi
 from kaifang.core.errors import KaifangError, NotFound
+from kaifang.datastore.api.exports import router as datastore_exports_router
+from kaifang.datastore.api.router import router as datastore_router
 from kaifang.organizations.api.router import router as organizations_router
 
 logger = logging.getLogger("kaifang.api")
@@ -94,6 +96,8 @@ api = KaifangAPI(
 # Routers in order; the catch-all for unknown paths must stay last.
 api.add_router("", catalog_router)
 api.add_router("", organizations_router)
+api.add_router("", datastore_router)
+api.add_router("", datastore_exports_router)
 
 
 @api.get("/", include_in_schema=False, url_name="index")
@@ -144,7 +148,11 @@ def error_response(
 
 @api.exception_handler(KaifangError)
 def on_kaifang_error(request: HttpRequest, exc: KaifangError) -> HttpResponse:
-    return error_response(request, exc.status, exc.code, exc.message, exc.errors)
+    response = error_response(request, exc.status, exc.code, exc.message, exc.errors)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 _PROBLEMS = {

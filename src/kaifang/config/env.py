@@ -53,6 +53,38 @@ def _seconds(raw: str) -> int:
     return value
 
 
+def _tile_url(raw: str) -> str:
+    """A map tile address template: empty, or http(s) with {z}, {x} and {y} in it."""
+    value = raw.strip()
+    if value and not (
+        value.startswith(("https://", "http://")) and all(k in value for k in ("{z}", "{x}", "{y}"))
+    ):
+        raise ValueError("expected an http(s) URL containing {z}, {x} and {y}")
+    return value
+
+
+_PERIODS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+
+
+def _rate(raw: str) -> tuple[int, int]:
+    """A rate such as `60/min` as (count, seconds); units s, min, hour, day."""
+    count, sep, unit = raw.strip().partition("/")
+    if not sep or unit.strip().lower() not in _PERIODS:
+        raise ValueError("expected a rate such as 60/min (units: s, min, hour, day)")
+    return _int(count), _PERIODS[unit.strip().lower()]
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -92,8 +124,33 @@ SETTINGS: tuple[Setting, ...] = (
         _seconds,
     ),
     Setting("KAIFANG_METADATA_SCHEMA", "path of the metadata schema file (default: built-in)"),
+    Setting(
+        "KAIFANG_QUERY_CONCURRENCY",
+        "SQL and aggregate queries running at once on the whole site",
+        "8",
+        _int,
+    ),
+    Setting(
+        "KAIFANG_QUERY_RATE", "SQL and aggregate calls per client, e.g. 60/min", "60/min", _rate
+    ),
+    Setting(
+        "KAIFANG_QUERY_TIMEOUT", "seconds a data query may run before it is stopped", "10", _int
+    ),
+    Setting("KAIFANG_QUERY_MEMORY", "memory one data query may use, e.g. 1GB", "1GB", _size),
     Setting("KAIFANG_QUEUE", "background queue: sqlite, redis://… or immediate", "sqlite"),
+    Setting(
+        "KAIFANG_DATASTORE_MEMORY",
+        "memory one ingest job may use (DuckDB memory_limit), e.g. 512MB; more spills to disk",
+        "512MB",
+        _size,
+    ),
     Setting("KAIFANG_CACHE_URL", "cache: locmem or redis://…", "locmem"),
+    Setting(
+        "KAIFANG_MAP_TILES",
+        "tile URL with {z}, {x} and {y} drawn under coordinate charts (e.g. 天地图); empty: none",
+        "",
+        _tile_url,
+    ),
 )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("kaifang.accounts.urls")),
     path("", include("kaifang.catalog.urls")),
+    path("", include("kaifang.datastore.urls")),
     path("", include("kaifang.organizations.urls")),
     path("", include("kaifang.web.urls")),
 ]

@@ -22,6 +22,7 @@ from kaifang.catalog.services._base import acting_user, lock, log, require
 from kaifang.core import names
 from kaifang.core.audit import Actor
 from kaifang.core.errors import InvalidTransition
+from kaifang.datastore import services as datastore_services
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -77,7 +78,7 @@ def add_resource(
     version = None
     if upload is not None:
         version = uploads.store_upload(resource, upload, actor=actor)
-        _make_current(resource, version)
+        _make_current_or_ingest(resource, version)
     log(
         actor,
         "resource.add",
@@ -106,6 +107,18 @@ def _new_resource(dataset: Dataset, cleaned: dict[str, Any], revision) -> Resour
     )
     resource.save()
     return resource
+
+
+def _make_current_or_ingest(resource: Resource, version: ResourceVersion) -> None:
+    """A tabular version becomes current only once the datastore has ingested it (it moves
+    the pointer then, and never to a version whose ingest failed); other files at once."""
+    if datastore_services.is_tabular(version):
+        if resource.current_version_id is None:
+            resource.format = version.detected_format
+            resource.save(update_fields=["format", "updated_at"])
+        datastore_services.queue_ingest(version)
+    else:
+        _make_current(resource, version)
 
 
 def _make_current(resource: Resource, version: ResourceVersion) -> None:
@@ -146,7 +159,9 @@ def add_resource_version(actor: Actor, resource: Resource, upload: UploadedFile)
         resource, upload, actor=actor, revision=revision if public else None
     )
     if not public:
-        _make_current(resource, version)
+        _make_current_or_ingest(resource, version)
+    elif datastore_services.is_tabular(version):
+        datastore_services.queue_ingest(version)  # current once ingested and approved
     log(
         actor,
         "resource.version",

@@ -22,10 +22,12 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 class DemoCatalog:
     result: object  # kaifang.catalog.demo.DemoResult
     media_root: Path
+    datastore_root: Path
 
 
 @pytest.fixture(scope="session")
 def demo_catalog_session(django_db_setup, django_db_blocker, tmp_path_factory):
+    from django.conf import settings
     from django.core.files.storage import FileSystemStorage
     from django.test import override_settings
 
@@ -33,12 +35,16 @@ def demo_catalog_session(django_db_setup, django_db_blocker, tmp_path_factory):
     from kaifang.core.regions import ensure_regions
 
     media = tmp_path_factory.mktemp("demo-media")
+    datastore = tmp_path_factory.mktemp("demo-datastore")  # the tables its build ingests
     storage = FileSystemStorage(location=media)
-    fast = override_settings(PASSWORD_HASHERS=FAST_HASHERS)  # as the tests' own users have
+    fast = override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS,  # as the tests' own users have
+        KAIFANG={**settings.KAIFANG, "DATASTORE_ROOT": datastore},
+    )
     with django_db_blocker.unblock(), fast:
         ensure_regions()  # a transactional test before this one may have flushed them
         result = build_demo("small", storage=storage)
-    yield DemoCatalog(result, media)
+    yield DemoCatalog(result, media, datastore)
     with django_db_blocker.unblock():
         remove_demo(storage=storage)
 
@@ -47,6 +53,7 @@ def demo_catalog_session(django_db_setup, django_db_blocker, tmp_path_factory):
 def demo_catalog(demo_catalog_session, db, settings, _media_in_tmp) -> DemoCatalog:
     """The session's small demo catalog, with file storage pointed at its files."""
     settings.MEDIA_ROOT = demo_catalog_session.media_root
+    settings.KAIFANG = {**settings.KAIFANG, "DATASTORE_ROOT": demo_catalog_session.datastore_root}
     return demo_catalog_session
 
 

@@ -48,6 +48,8 @@ RESOURCE_KEYS = {
     "media_type",
     "url",
     "updated",
+    "api_parameters",
+    "api_sample",
 }
 FACET_NAMES = {"domain", "department", "region", "format", "open_type", "update_frequency"}
 
@@ -309,6 +311,8 @@ def test_detail_lists_public_resources_with_download_urls(client, catalog):
         "size": csv.current_version.size,
         "media_type": "text/csv",
         "url": f"http://testserver{API}/resources/{csv.pk}/download",
+        "api_parameters": None,
+        "api_sample": None,
     }
     assert [(r["kind"], r["url"], r["size"]) for r in lines] == [
         ("link", "https://example.org/lines.json", None),

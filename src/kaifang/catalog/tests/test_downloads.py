@@ -17,16 +17,20 @@ from kaifang.catalog.downloads import content_disposition, download_response
 from kaifang.catalog.models import AccessGrant, State
 from kaifang.catalog.tests import factories
 from kaifang.catalog.tests.workflow_data import CSV, act, csv_upload
+from kaifang.datastore.ingest.pipeline import ingest_version
 
 ACCESS_MESSAGE = "该数据为有条件开放数据，需申请后下载"
 
 
 def _with_file(department, publisher, *, state=State.PUBLISHED, **kw):
-    """A dataset in `state` with one CSV resource uploaded while it was a draft."""
+    """A dataset in `state` with one CSV resource uploaded (and ingested, which makes it
+    current) while it was a draft."""
     dataset = factories.make_dataset(department, state=State.DRAFT, **kw)
     resource = services.add_resource(
         act(publisher), dataset, data={"title": "公交站点"}, upload=csv_upload()
     )
+    ingest_version(resource.versions.get())
+    resource.refresh_from_db()
     dataset.state = state
     dataset.save()
     return resource
@@ -180,10 +184,14 @@ def test_an_unknown_resource_is_not_found(client, db):
 def test_pending_resources_and_versions_stay_hidden(client, department, publisher):
     resource = _with_file(department, publisher)
     dataset = resource.dataset
-    services.add_resource_version(act(publisher), resource, csv_upload(content=b"a,b\n9,9\n"))
+    newer = services.add_resource_version(
+        act(publisher), resource, csv_upload(content=b"a,b\n9,9\n")
+    )
+    ingest_version(newer)  # ingested, waiting for the revision's approval
     pending = services.add_resource(
         act(publisher), dataset, data={"title": "新增"}, upload=csv_upload(content=b"x,y\n1,2\n")
     )
+    ingest_version(pending.versions.get())  # a table is current once ingested
 
     assert _body(client.get(_url(resource))) == CSV
     assert client.get(f"{_url(resource)}?version=2").status_code == 200

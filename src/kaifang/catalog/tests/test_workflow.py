@@ -21,6 +21,7 @@ from kaifang.catalog.visibility import visible_datasets
 from kaifang.core.audit import Actor
 from kaifang.core.errors import Invalid, InvalidTransition, NotAllowed
 from kaifang.core.models import AuditEntry
+from kaifang.datastore.ingest.pipeline import ingest_version
 
 
 def _history(dataset: Dataset) -> list[tuple[str, str]]:
@@ -315,6 +316,8 @@ def test_new_resources_and_versions_wait_for_the_revision(department, publisher,
     resource = services.add_resource(
         act(publisher), dataset, data={"title": "站点表"}, upload=csv_upload(content=b"a,b\n1,2\n")
     )
+    ingest_version(resource.versions.get())  # a table is current once ingested
+    resource.refresh_from_db()
     dataset.state = State.PUBLISHED
     dataset.save()
     first = resource.current_version
@@ -322,6 +325,7 @@ def test_new_resources_and_versions_wait_for_the_revision(department, publisher,
     version = services.add_resource_version(
         act(publisher), resource, csv_upload(content=b"a,b\n3,4\n")
     )
+    ingest_version(version)
     added = services.add_resource(
         act(publisher),
         dataset,

@@ -14,6 +14,7 @@ from django.utils import translation
 from kaifang.catalog.models import Dataset, DatasetRevision, ReviewStage, State
 from kaifang.catalog.tests import factories
 from kaifang.core.models import AuditEntry
+from kaifang.datastore.ingest.pipeline import ingest_version
 
 CSV = "站点名称,经度,纬度\n武林广场,120.1645,30.2741\n西湖文化广场,120.1650,30.2820\n".encode()
 
@@ -92,6 +93,8 @@ def test_create_upload_submit_approve_publishes(publisher, reviewer, department)
     )
     assert added.status_code == 302
     resource = dataset.resources.get()
+    ingest_version(resource.versions.get())  # a table is current once ingested
+    resource.refresh_from_db()
     assert resource.format == "CSV"
     assert resource.current_version.size == len(CSV)
 
@@ -272,6 +275,7 @@ def test_new_version_of_a_file_resource(publisher, department):
         {"title": "站点表", "kind": "file", "file": SimpleUploadedFile("a.csv", CSV)},
     )
     resource = dataset.resources.get()
+    ingest_version(resource.versions.get())
 
     response = client.post(
         reverse("catalog:resource-version-create", args=[resource.pk]),
@@ -279,6 +283,7 @@ def test_new_version_of_a_file_resource(publisher, department):
     )
 
     assert response.status_code == 302
+    ingest_version(resource.versions.get(number=2))  # current once ingested
     resource.refresh_from_db()
     assert resource.versions.count() == 2
     assert resource.current_version.number == 2

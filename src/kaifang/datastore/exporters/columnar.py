@@ -1,0 +1,27 @@
+"""Parquet downloads: a copy of the table's data file without the internal `_row_id` column,
+so the download holds exactly the published fields, typed as stored. DuckDB writes it
+directly from the data file (zstd), streaming."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kaifang.datastore.exporters.base import Exporter, open_duckdb, sql_string
+
+
+class ParquetExporter(Exporter):
+    key = "parquet"
+    format = "parquet"
+    #: the data file itself is `<table>.parquet`
+    suffix = ".export.parquet"
+    content_type = "application/vnd.apache.parquet"
+
+    def export(self, source: Path, target: Path) -> None:
+        con = open_duckdb()
+        try:
+            con.execute(
+                f"COPY ({self.select_sql(source)}) TO {sql_string(str(target))} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
+        finally:
+            con.close()

@@ -1,0 +1,111 @@
+"""Loading a UTF-8 delimited file into a staging table, every column text, in file order.
+
+DuckDB parses the file (in parallel, spilling to disk past the memory limit) in strict mode,
+setting aside the rows it cannot parse instead of failing on the first; the first of those is
+then reported in Chinese with its line, column and byte."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+from django.utils.translation import gettext as _
+
+from kaifang.datastore.ingest.dialect import Dialect
+from kaifang.datastore.ingest.duck import ident, sql_string
+from kaifang.datastore.ingest.errors import IngestError
+from kaifang.datastore.ingest.job import Job
+
+
+def load_delimited(
+    job: Job,
+    path: Path,
+    relation: str,
+    ids: list[str],
+    dialect: Dialect,
+    *,
+    where: str = "",
+    same_bytes: bool = True,
+) -> int:
+    """Create `relation` from the file at `path` (header line skipped; the columns are `ids`);
+    return its row count. `same_bytes` says byte offsets in `path` are those of the upload."""
+    columns = "{" + ", ".join(f"{sql_string(i)}: 'VARCHAR'" for i in ids) + "}"
+    suffix = relation.removeprefix("raw_")
+    options = ", ".join(
+        [
+            "header = true",
+            "auto_detect = false",
+            f"delim = {sql_string(dialect.delimiter)}",
+            f"quote = {sql_string(dialect.quote)}",
+            f"escape = {sql_string(dialect.quote)}",
+            f"columns = {columns}",
+            "strict_mode = true",
+            "store_rejects = true",
+            f"rejects_table = 'rejects_{suffix}'",
+            f"rejects_scan = 'scans_{suffix}'",
+            "max_line_size = 8388608",
+        ]
+    )
+    try:
+        job.con.execute(
+            f"CREATE TABLE {ident(relation)} AS "
+            f"SELECT * FROM read_csv({sql_string(path)}, {options})"
+        )
+    except duckdb.Error as exc:
+        raise IngestError(
+            _("%(where)s文件无法按表格解析：%(detail)s")
+            % {"where": where, "detail": str(exc).splitlines()[0]}
+        ) from None
+    _refuse_rejected(job, suffix, ids, where, same_bytes)
+    return job.con.execute(f"SELECT count(*) FROM {ident(relation)}").fetchone()[0]
+
+
+REJECT_QUERY = (
+    "SELECT line, line_byte_position, column_idx, column_name, error_type, error_message "
+    "FROM rejects_{s} ORDER BY line, byte_position LIMIT 1"
+)
+
+
+def _refuse_rejected(job: Job, suffix: str, ids: list[str], where: str, same_bytes: bool) -> None:
+    found = job.con.execute(REJECT_QUERY.format(s=suffix)).fetchone()
+    if found is None:
+        return
+    line, byte, column_idx, _column, kind, detail = found
+    byte = int(byte) if same_bytes and byte is not None else None  # DuckDB counts from 1
+    raise IngestError(
+        _reject_message(kind, detail, where, int(line), byte, len(ids)),
+        row=int(line),
+        column=ids[column_idx - 1] if column_idx and column_idx <= len(ids) else None,
+        byte=byte,
+    )
+
+
+def _reject_message(kind: str, detail: str, where: str, line: int, byte, width: int) -> str:
+    found = re.search(r"Found: (\d+)", detail or "")
+    values = {
+        "where": where,
+        "line": line,
+        "width": width,
+        "found": int(found.group(1)) if found else 0,
+        "at": _("（第 %(byte)d 字节）") % {"byte": byte} if byte else "",
+    }
+    if kind == "MISSING COLUMNS":
+        text = _(
+            "%(where)s第 %(line)d 行%(at)s只有 %(found)d 列，表头有 %(width)d 列，"
+            "请补齐或删除该行。"
+        )
+    elif kind == "TOO MANY COLUMNS":
+        text = _(
+            "%(where)s第 %(line)d 行%(at)s有 %(found)d 列，多于表头的 %(width)d 列，"
+            "请检查分隔符或引号。"
+        )
+    elif kind == "UNQUOTED VALUE":
+        text = _("%(where)s第 %(line)d 行%(at)s引号不成对，请检查该行的双引号。")
+    elif kind == "LINE SIZE OVER MAXIMUM":
+        text = _("%(where)s第 %(line)d 行%(at)s过长（超过 8 MB），可能缺少换行或引号不成对。")
+    elif kind == "INVALID ENCODING":
+        text = _("%(where)s第 %(line)d 行%(at)s有无法解码的字节。")
+    else:
+        text = _("%(where)s第 %(line)d 行%(at)s无法解析，请检查该行。")
+    return text % values
