@@ -15,15 +15,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import hashlib
 import json
+import logging
 import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -33,6 +40,8 @@ from kaifang.core.errors import Invalid, KaifangError
 from kaifang.datastore import charts, snippets
 from kaifang.datastore.models import DatastoreTable, FieldType
 from kaifang.web import querystring
+
+logger = logging.getLogger("kaifang.datastore")
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -379,10 +388,45 @@ def attach_previews(request: HttpRequest, resources: list[Resource], *, can_acce
     True when any has one (the page then loads the preview's script and styles)."""
     found = ready_tables(resources)
     for resource in resources:
-        resource.preview = preview_context(
-            request, resource, found.get(resource.pk, []), can_access=can_access
-        )
+        resource.preview = None
+        tables = found.get(resource.pk, [])
+        key = _preview_key(request, resource, tables, can_access)
+        html = cache.get(key)
+        if html is None:
+            try:
+                preview = preview_context(request, resource, tables, can_access=can_access)
+            except KaifangError:  # e.g. a data file gone missing: the page still shows
+                logger.exception("preview of resource %s failed", resource.pk)
+                continue
+            html = (
+                render_to_string("datastore/_preview.html", {"preview": preview}, request)
+                if preview
+                else ""
+            )
+            cache.set(key, html, PREVIEW_CACHE_SECONDS)
+        if html:
+            resource.preview = mark_safe(html)  # noqa: S308 — rendered from our own template
     return any(r.preview for r in resources)
+
+
+#: A table never changes once ready, so a preview in its default state is kept an hour; the
+#: key names the tables, the resource's last change, the language, the host, access and the
+#: settings the preview shows (map tiles, the site's domain in the snippets).
+PREVIEW_CACHE_SECONDS = 3600
+
+
+def _preview_key(request: HttpRequest, resource: Resource, tables, can_access: bool) -> str:
+    parts = [
+        get_language() or "",
+        request.get_host(),
+        settings.KAIFANG.get("MAP_TILES") or "",
+        settings.KAIFANG["SITE"]["domain"],
+        str(int(can_access)),
+        str(resource.pk),
+        resource.updated_at.isoformat() if resource.updated_at else "",
+        *(str(t.pk) for t in tables),
+    ]
+    return "kaifang:preview:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 
 
 # The views

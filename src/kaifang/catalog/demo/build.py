@@ -31,7 +31,7 @@ from kaifang.core.audit import Actor, record
 from kaifang.core.models import AuditEntry, Region
 from kaifang.organizations.models import Department
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: files are ingested into the datastore
 DEMO_SEED = 20261031
 SCALES = ("full", "small")
 LOADED, REMOVED = "demo.load", "demo.remove"
@@ -90,6 +90,7 @@ def build_demo(
     if not force:
         found = existing(seed, scale, storage)
         if found is not None:
+            _ingest_missing(storage, say)  # an earlier build stopped before its ingest ended
             found.seconds = time.monotonic() - started
             return found
     from kaifang.catalog.demo import plan as planning
@@ -122,6 +123,18 @@ def build_demo(
     ingest_files(facts, storage, say)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _ingest_missing(storage: Storage, say: Log) -> None:
+    """Ingest the tabular versions that were never ingested (no table, not even a failed one)."""
+    from kaifang.datastore.ingest.batch import ingest_now
+    from kaifang.datastore.selectors import is_tabular
+
+    never = ResourceVersion.objects.filter(datastore_tables__isnull=True)
+    versions = [v for v in never if is_tabular(v)]
+    if versions:
+        say(_("补充入库 %(n)d 个数据文件") % {"n": len(versions)})
+        ingest_now(versions, path_of=lambda v: storage.path(v.file.name))
 
 
 def ingest_files(facts: dict, storage: Storage, say: Log) -> None:

@@ -2,8 +2,10 @@
 
 Each worker runs the DB-free chain (`pipeline.process_stored_file`) on one file and returns
 what the tables are; the parent then writes every table row in one bulk insert. A large batch
-is shared among one process per processor (forked, so each starts with the settings loaded);
-a small one, or one inside a transaction (tests), runs in this process."""
+is shared among one process per processor; a small one, or one inside a transaction (tests),
+runs in this process. The workers are started fresh ("spawn"), not forked: DuckDB keeps
+threads and memory maps that a forked child inherits half-alive, and such a child crashed on
+some files."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from django.db import connection, connections
+from django.db import connection
 
 from kaifang.catalog.models import ResourceVersion
 from kaifang.datastore import services
+from kaifang.datastore.engines.base import get_engine
+from kaifang.datastore.ingest import worker
 from kaifang.datastore.ingest.pipeline import process_stored_file
 from kaifang.datastore.selectors import is_tabular
 
@@ -42,6 +46,7 @@ def _item(version: ResourceVersion, path: str) -> dict[str, Any]:
         "size": version.size,
         "resource_id": str(version.resource_id),
         "version_id": str(version.pk),
+        "datastore_root": str(get_engine().root()),
     }
 
 
@@ -49,11 +54,12 @@ def _map(items: list[dict], log) -> list[list[dict]]:
     workers = _worker_count(len(items))
     if workers == 1:
         return [process_stored_file(item) for item in items]
-    connections.close_all()  # forked workers must not share the parent's connections
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for number, found in enumerate(pool.map(process_stored_file, items), 1):
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=worker.start
+    ) as pool:
+        for number, found in enumerate(pool.map(worker.process, items), 1):
             results.append(found)
             if log and number % 100 == 0:
                 log(number, len(items))
@@ -61,10 +67,6 @@ def _map(items: list[dict], log) -> list[list[dict]]:
 
 
 def _worker_count(count: int) -> int:
-    if (
-        count < MIN_FOR_POOL
-        or connection.in_atomic_block
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if count < MIN_FOR_POOL or connection.in_atomic_block:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))

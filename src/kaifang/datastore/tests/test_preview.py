@@ -465,3 +465,33 @@ def test_builder_bad_state_is_a_400_with_the_message(client, open_dataset):
     # then
     assert response.status_code == 400
     assert "参数 y：sum 需要一个数值列" in _html(response)
+
+
+def test_the_dataset_page_keeps_a_preview_and_shows_it_again_without_querying_the_data(
+    client, open_dataset, monkeypatch
+):
+    from kaifang.datastore import views
+
+    _table(open_dataset)
+    first = _html(client.get(f"/datasets/{open_dataset.name}/"))
+
+    def no_query(*args, **kwargs):
+        raise AssertionError("the default preview of an immutable table is computed once")
+
+    monkeypatch.setattr(views, "preview_context", no_query)
+    again = _html(client.get(f"/datasets/{open_dataset.name}/"))
+
+    assert 'class="dt-grid"' in first
+    assert 'class="dt-grid"' in again
+
+
+def test_a_missing_data_file_leaves_the_dataset_page_working(client, open_dataset):
+    from kaifang.datastore.engines.base import get_engine
+
+    table = _table(open_dataset)
+    get_engine().data_file(table).unlink()
+
+    page = client.get(f"/datasets/{open_dataset.name}/")
+
+    assert page.status_code == 200
+    assert "数据文件不存在" in _html(page)
