@@ -566,13 +566,8 @@ def _render_review(
 @login_required
 @require_POST
 def review_approve(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = _review_dataset(request, name)
     form = OptionalReasonForm(request.POST, auto_id=APPROVE_ID)
-    if not form.is_valid():
-        return _render_review(request, dataset, forms={"approve_form": form}, status=INVALID)
-    return _decide(
-        request, dataset, services.approve, form.cleaned_data["reason"], _approved_message
-    )
+    return _decide(request, name, ("approve_form", form), services.approve, _approved_message)
 
 
 def _approved_message(dataset: Dataset) -> str:
@@ -584,40 +579,33 @@ def _approved_message(dataset: Dataset) -> str:
 @login_required
 @require_POST
 def review_return(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = _review_dataset(request, name)
     form = ReasonForm(request.POST, label=_("退回理由"), auto_id=RETURN_ID)
-    if not form.is_valid():
-        return _render_review(request, dataset, forms={"return_form": form}, status=INVALID)
     return _decide(
-        request,
-        dataset,
-        services.return_for_changes,
-        form.cleaned_data["reason"],
+        request, name, ("return_form", form), services.return_for_changes,
         lambda _d: _("已退回发布者修改。"),
-    )
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def dataset_take_down(request: HttpRequest, name: str) -> HttpResponse:
     """Emergency takedown by a platform admin, from any state, with a required reason."""
-    dataset = _review_dataset(request, name)
     form = ReasonForm(request.POST, label=_("应急下线理由"), auto_id=TAKEDOWN_ID)
-    if not form.is_valid():
-        return _render_review(request, dataset, forms={"takedown_form": form}, status=INVALID)
     return _decide(
-        request,
-        dataset,
-        services.take_down,
-        form.cleaned_data["reason"],
+        request, name, ("takedown_form", form), services.take_down,
         lambda _d: _("已应急下线该数据集。"),
-    )
+    )  # fmt: skip
 
 
-def _decide(request, dataset: Dataset, move, reason: str, done) -> HttpResponse:
-    """Make a reviewer's move; a refusal is a 403, a stale page a message."""
+def _decide(request, name: str, named_form: tuple, move, done) -> HttpResponse:
+    """Make a reviewer's move with the reason the form carries; an invalid form comes back on
+    the review page, a refusal is a 403, a stale page a message."""
+    dataset = _review_dataset(request, name)
+    key, form = named_form
+    if not form.is_valid():
+        return _render_review(request, dataset, forms={key: form}, status=INVALID)
     try:
-        dataset = move(_actor(request), dataset, reason)
+        dataset = move(_actor(request), dataset, form.cleaned_data["reason"])
     except InvalidTransition as exc:
         messages.error(request, exc.message)
         return redirect("catalog:review-dataset", name=dataset.name)
