@@ -12,9 +12,31 @@ from kaifang.organizations.models import Membership
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
-    """Uploaded files and datastore tables of a test go to its own folder."""
+    """Uploaded files, datastore tables and the search index of a test go to its own folder.
+    Fixtures write rows directly, past the services and so past the search change log: the
+    index is rebuilt (in memory) before each search — see `search_index` for the real path."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.KAIFANG = {**settings.KAIFANG, "DATASTORE_ROOT": tmp_path / "datastore"}
+    settings.KAIFANG = {
+        **settings.KAIFANG,
+        "DATASTORE_ROOT": tmp_path / "datastore",
+        "SEARCH_INDEX": tmp_path / "search-index",
+        "SEARCH_INDEX_SYNC": "rebuild",
+    }
+
+
+@pytest.fixture
+def search_index(settings):
+    """A function that builds the test's search index from the database on disk and makes
+    searches read it as in production (a follower keeps it current; none runs here, so changes
+    made afterwards are left out until it is called again): for query budgets and tests of
+    the index's own machinery."""
+    from kaifang.search.backends import tantivy_index
+
+    def build():
+        settings.KAIFANG = {**settings.KAIFANG, "SEARCH_INDEX_SYNC": "follower"}
+        return tantivy_index.rebuild()
+
+    return build
 
 
 @pytest.fixture(autouse=True)

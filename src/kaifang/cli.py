@@ -28,8 +28,15 @@ HELP = """\
   loaddemo                  仅加载演示目录 / load the demo catalog only
   token create --user NAME [--expires DAYS] [--name N]
                             创建 API 令牌 / make an API token (shown once)
+  searchindex [--rebuild | --follow]
+                            检索索引：查看、重建、持续更新 / the search index: status,
+                            rebuild, keep it current
   ingest FILE --resource ID [--user NAME]
                             上传新版本并立即入库（显示进度）/ store FILE as a new version, ingest it
+  catalog-export FILE [--user NAME] [--department D]
+                            导出目录表格（.xlsx/.csv）/ export the catalog spreadsheet
+  catalog-import FILE --user NAME [--dry-run] [--submit]
+                            导入目录表格，逐行检查 / import one, checked row by row
 
 其他 Django 管理命令同样可用 / every Django management command works too:
   kaifang migrate, kaifang shell, kaifang createsuperuser, kaifang check …

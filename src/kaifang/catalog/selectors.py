@@ -25,6 +25,7 @@ from kaifang.search.backends.base import (
     SearchResult,
     get_backend,
 )
+from kaifang.search.selectors import latest_seq
 
 __all__ = [
     "FacetValue",
@@ -60,18 +61,23 @@ def search_datasets(params: SearchParams, user) -> SearchResult:
 
     Anonymous visitors all see the same catalog, and most of them ask the same few questions
     (the unfiltered list, a domain, a department), so their answers are cached under the
-    catalog stamp and the language of the facet labels, for KAIFANG_SEARCH_CACHE_SECONDS at
-    most. Signed-in users may see private datasets and are always answered afresh."""
+    catalog stamp, the search change log's latest seq (resources and ingests change what is
+    found without touching the dataset row) and the language of the facet labels, for
+    KAIFANG_SEARCH_CACHE_SECONDS at most. An answer that left out changes its index had not
+    applied yet is not kept. Signed-in users may see private datasets and are always answered
+    afresh."""
     seconds = settings.KAIFANG.get("SEARCH_CACHE_SECONDS", 60)
     if getattr(user, "is_authenticated", False) or not seconds:
         return get_backend().search(params, user)
     asked = f"{settings.KAIFANG['SEARCH_BACKEND']}:{params!r}"
     digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
-    key = f"kaifang:search:{get_language()}:{catalog_stamp()}:{digest}"
+    stamp = f"{catalog_stamp()}:{latest_seq()}"
+    key = f"kaifang:search:{get_language()}:{stamp}:{digest}"
     result = cache.get(key)
     if result is None:
         result = get_backend().search(params, user)
-        cache.set(key, result, seconds)
+        if not result.pending:
+            cache.set(key, result, seconds)
     return result
 
 
@@ -112,7 +118,8 @@ def get_dataset(id_or_name: str, user, *, include_unpublished: bool = False) -> 
     current name compare `dataset.name` with what they asked for."""
     qs = with_public_resources(
         visible_datasets(user, include_unpublished=include_unpublished)
-        .select_related("department", "region", "region__parent")
+        # the harvest record (provenance, shown on the dataset page) joins in at no query
+        .select_related("department", "region", "region__parent", "harvest_record__source")
         .prefetch_related("tags")
     )
     dataset = _by_id_or_name(qs, id_or_name)

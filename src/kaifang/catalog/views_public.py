@@ -13,6 +13,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,7 @@ from kaifang.catalog.visibility import can_access_data, visible_datasets
 from kaifang.core import codelists
 from kaifang.core.errors import Invalid, NotFound
 from kaifang.datastore.views import attach_previews
+from kaifang.search import querylog
 from kaifang.web import querystring
 
 FACET_TITLES = {
@@ -32,12 +34,15 @@ FACET_TITLES = {
     "format": gettext_lazy("资源格式"),
     "open_type": gettext_lazy("开放类型"),
     "update_frequency": gettext_lazy("更新周期"),
+    "high_value": gettext_lazy("高价值数据"),
+    "realtime": gettext_lazy("实时动态数据"),
+    "has_api": gettext_lazy("提供数据接口"),
 }
 SORTS = (
     ("relevance", gettext_lazy("相关度")),
     ("newest", gettext_lazy("最新发布")),
     ("updated", gettext_lazy("最近更新")),
-    ("downloads", gettext_lazy("下载最多")),
+    ("downloads", gettext_lazy("最常用")),
     ("title", gettext_lazy("名称")),
 )
 MAX_PAGE = 10_000
@@ -66,7 +71,7 @@ def parse_search(request: HttpRequest, fixed: dict[str, str]) -> selectors.Searc
     a domain page keeps its domain whatever the query says). Raises Invalid in Chinese."""
     query = request.GET.copy()
     for key, value in fixed.items():
-        query[key] = value
+        query.setlist(key, [value])
     page = _page_number(query.pop("page", [None])[-1])
     params = selectors.SearchParams.from_query(query)
     if page > 1:
@@ -81,25 +86,35 @@ def _region_level(code: str) -> int:
     return 2 if code.endswith("00") else 3
 
 
+def _toggled(chosen: tuple[str, ...], value: str) -> list[str]:
+    """The facet's values with `value` taken out, or added (which widens the list: values of
+    one facet combine with OR)."""
+    return [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+
+
 def _facet_groups(request, params, facets: dict, fixed: dict) -> list[dict[str, Any]]:
-    """Each facet as a list of links that toggle its value, in the list's facet order."""
+    """Each facet as a list of values, each with a checkbox (several can be ticked and applied
+    at once) and a link that adds it to or takes it out of the facet's choice, in the list's
+    facet order. Counts ignore the facet's own choice, so they tell what ticking one more
+    value would add."""
     groups = []
     active = params.active_filters()
     for key, title in FACET_TITLES.items():
         if key in fixed or not facets.get(key):
             continue
-        items = []
-        for value in facets[key]:
-            on = active.get(key) == value.value
-            items.append(
-                {
-                    "label": value.label,
-                    "count": value.count,
-                    "active": on,
-                    "href": querystring.replace(request.GET, **{key: None if on else value.value}),
-                    "level": _region_level(value.value) if key == "region" else 1,
-                }
-            )
+        chosen = active.get(key, ())
+        items = [
+            {
+                "key": key,
+                "value": value.value,
+                "label": value.label,
+                "count": value.count,
+                "active": value.value in chosen,
+                "href": querystring.with_values(request.GET, key, _toggled(chosen, value.value)),
+                "level": _region_level(value.value) if key == "region" else 1,
+            }
+            for value in facets[key]
+        ]
         groups.append({"key": key, "title": title, "items": items, **_fold(key, items)})
     return groups
 
@@ -126,17 +141,18 @@ def _active_chips(request, params, facets: dict, fixed: dict) -> list[dict[str, 
                 "href": querystring.replace(request.GET, q=None),
             }
         )
-    for key, value in params.active_filters().items():
+    for key, chosen in params.active_filters().items():
         if key in fixed:
             continue
-        label = next((v.label for v in facets.get(key, []) if v.value == value), value)
-        chips.append(
+        labels = {v.value: v.label for v in facets.get(key, [])}
+        chips += [
             {
                 "title": FACET_TITLES[key],
-                "label": label,
-                "href": querystring.replace(request.GET, **{key: None}),
+                "label": labels.get(value, value),
+                "href": querystring.with_values(request.GET, key, _toggled(chosen, value)),
             }
-        )
+            for value in chosen
+        ]
     return chips
 
 
@@ -154,11 +170,34 @@ def _pages(request, current: int, total: int) -> list[dict[str, Any]]:
 
 
 def _kept_inputs(params, fixed: dict) -> list[tuple[str, str]]:
-    """The filters a search or sort form must carry along as hidden inputs."""
-    kept = [(k, v) for k, v in params.active_filters().items() if k not in fixed]
+    """The filters a search or sort form must carry along as hidden inputs (one per value)."""
+    kept = [
+        (key, value)
+        for key, values in params.active_filters().items()
+        if key not in fixed
+        for value in values
+    ]
     if params.limit != selectors.SearchParams.limit:
         kept.append(("limit", str(params.limit)))
     return kept
+
+
+def _facet_form_inputs(params) -> list[tuple[str, str]]:
+    """What the facet form carries besides its checkboxes: the words and the order."""
+    kept = [("q", params.q)] if params.q else []
+    if params.sort != "relevance":
+        kept.append(("sort", params.sort))
+    if params.limit != selectors.SearchParams.limit:
+        kept.append(("limit", str(params.limit)))
+    return kept
+
+
+def _highlight(result) -> None:
+    """Attach each result's highlighted title and summary (HTML the backend escaped)."""
+    for dataset in result.results:
+        marked = result.highlights.get(str(dataset.pk), {})
+        dataset.marked_title = mark_safe(marked.get("title", ""))  # noqa: S308
+        dataset.marked_summary = mark_safe(marked.get("summary", ""))  # noqa: S308
 
 
 def _url_maker(view: str):
@@ -187,7 +226,9 @@ def search_context(request: HttpRequest, fixed: dict[str, str] | None = None) ->
     except Invalid as exc:
         return {"error": exc.message, "params": None, "sorts": SORTS, "fixed": fixed}
     result = selectors.search_datasets(params, request.user)
+    querylog.log_search(params.q, result.count, offset=params.offset, user=request.user)
     _link(result.results)
+    _highlight(result)
     total = max(1, math.ceil(result.count / params.limit))
     current = params.offset // params.limit + 1
     return {
@@ -202,6 +243,7 @@ def search_context(request: HttpRequest, fixed: dict[str, str] | None = None) ->
         "first_shown": params.offset + 1,
         "fixed": fixed,
         "keep": _kept_inputs(params, fixed),
+        "facet_keep": _facet_form_inputs(params),
     }
 
 

@@ -28,6 +28,7 @@ from kaifang.core.errors import KaifangError, NotFound
 from kaifang.datastore.api.exports import router as datastore_exports_router
 from kaifang.datastore.api.router import router as datastore_router
 from kaifang.organizations.api.router import router as organizations_router
+from kaifang.search.api.router import router as search_router
 
 logger = logging.getLogger("kaifang.api")
 
@@ -83,7 +84,8 @@ api = KaifangAPI(
     title="Kaifang API",
     version="1.0.0",
     description=(
-        "开放数据平台原生只读接口 / the native read API. 错误统一为 "
+        "开放数据平台原生接口 / the native API：目录、数据行、统计与 SQL 查询可匿名读取；"
+        "追加或替换数据行需数据发布员的 API 令牌。错误统一为 "
         '`{"error": {"code": "…", "message": "…"}}`；API 令牌放在 `Authorization` 请求头。'
     ),
     urls_namespace="api",
@@ -98,6 +100,7 @@ api.add_router("", catalog_router)
 api.add_router("", organizations_router)
 api.add_router("", datastore_router)
 api.add_router("", datastore_exports_router)
+api.add_router("", search_router)
 
 
 @api.get("/", include_in_schema=False, url_name="index")
@@ -198,12 +201,18 @@ _HTTP_ERRORS = {
 }
 
 
+#: how ninja words a body its parser refused (the parser's own exception is hidden from us)
+UNPARSABLE_BODY = "Cannot parse request body"
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own errors carry English words; they are answered in Chinese."""
     code, default = _HTTP_ERRORS.get(exc.status_code, ("error", "请求失败。"))
     ninja_default = type(exc) in (AuthenticationError, AuthorizationError, Throttled)
     message = _(default) if ninja_default or not exc.message else exc.message
+    if str(exc.message).startswith(UNPARSABLE_BODY):
+        message = _("请求体无法解析：应为 UTF-8 编码的 JSON 对象。")
     return error_response(request, exc.status_code, code, message)
 
 

@@ -53,6 +53,13 @@ def _seconds(raw: str) -> int:
     return value
 
 
+def _index_sync(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"follower", "search", "rebuild"}:
+        raise ValueError("expected follower, search or rebuild")
+    return value
+
+
 def _tile_url(raw: str) -> str:
     """A map tile address template: empty, or http(s) with {z}, {x} and {y} in it."""
     value = raw.strip()
@@ -75,6 +82,10 @@ _PERIODS = {
     "d": 86400,
     "day": 86400,
 }
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _rate(raw: str) -> tuple[int, int]:
@@ -114,8 +125,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KAIFANG_PLATFORM_REVIEW", "datasets also need the platform's review", "false", _bool),
     Setting(
         "KAIFANG_SEARCH_BACKEND",
-        "dotted path of the search backend",
-        "kaifang.search.backends.database.DatabaseSearchBackend",
+        "dotted path of the search backend: tantivy (an index on each node) or "
+        "kaifang.search.backends.database.DatabaseSearchBackend (SQL only)",
+        "kaifang.search.backends.tantivy.TantivySearchBackend",
+    ),
+    Setting(
+        "KAIFANG_SEARCH_INDEX",
+        "folder of this node's search index (tantivy backend); default KAIFANG_HOME/search-index",
+    ),
+    Setting(
+        "KAIFANG_SEARCH_INDEX_SYNC",
+        "who keeps the search index current: follower (the `kaifang serve` child), search (each "
+        "search applies the change log first: one process, no follower) or rebuild (each search "
+        "rebuilds it in memory: test suites)",
+        "follower",
+        _index_sync,
     ),
     Setting(
         "KAIFANG_SEARCH_CACHE_SECONDS",
@@ -144,7 +168,21 @@ SETTINGS: tuple[Setting, ...] = (
         "512MB",
         _size,
     ),
+    Setting(
+        "KAIFANG_APPEND_MAX_ROWS",
+        "records one call may append to (or replace in) a table through the API",
+        "10000",
+        _int,
+    ),
     Setting("KAIFANG_CACHE_URL", "cache: locmem or redis://…", "locmem"),
+    Setting(
+        "KAIFANG_HARVEST_ALLOWED_HOSTS",
+        "comma-separated host names or networks (CIDR) harvesting may reach although not public",
+        "",
+        _list,
+    ),
+    Setting("KAIFANG_HTTP_TIMEOUT", "seconds an outbound request may wait", "20", _int),
+    Setting("KAIFANG_HTTP_MAX_BYTES", "largest outbound response read, e.g. 50MB", "50MB", _size),
     Setting(
         "KAIFANG_MAP_TILES",
         "tile URL with {z}, {x} and {y} drawn under coordinate charts (e.g. 天地图); empty: none",

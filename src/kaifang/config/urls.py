@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("kaifang.catalog.urls")),
     path("", include("kaifang.datastore.urls")),
     path("", include("kaifang.organizations.urls")),
+    path("", include("kaifang.interop.urls")),
+    path("", include("kaifang.interop.catalog_xlsx.urls")),
     path("", include("kaifang.web.urls")),
 ]

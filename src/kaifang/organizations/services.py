@@ -11,6 +11,10 @@ from kaifang.core.audit import Actor
 from kaifang.core.errors import Invalid, NotAllowed
 from kaifang.organizations import roles
 from kaifang.organizations.models import Department, DepartmentNameRedirect, Membership
+from kaifang.search.services import datasets_changed
+
+#: department fields every dataset's search document holds (searched, filtered or shown)
+SEARCHED_FIELDS = frozenset({"name", "title", "short_name"})
 
 
 @transaction.atomic
@@ -29,12 +33,20 @@ def save_department(actor: Actor, department: Department, *, changed: list[str])
             old_name=old_name, defaults={"department": department}
         )
     department.save()
+    if not creating and SEARCHED_FIELDS.intersection(changed):
+        _datasets_changed(department)
     action = "department.create" if creating else "department.change"
     detail: dict = {"fields": sorted(changed)}
     if old_name and old_name != department.name:
         detail["old_name"] = old_name
     audit.record(actor, action, department, detail=detail)
     return department
+
+
+def _datasets_changed(department: Department) -> None:
+    """A renamed department is searched under its new name in each of its datasets."""
+    ids = department.datasets.values_list("pk", flat=True)
+    datasets_changed(ids, reason="department")
 
 
 def _require_manager(actor: Actor, department: Department) -> None:

@@ -27,3 +27,16 @@ def replace(query: QueryDict, *, keep_page: bool = False, **changes: Any) -> str
             params[key] = str(value)
     text = params.urlencode()
     return f"?{text}" if text else "?"
+
+
+def with_values(query: QueryDict, key: str, values: list[str]) -> str:
+    """`?…` with `key` given each of `values` (a multi-select facet; none removes it), without
+    the page number, as a filter change starts the list again."""
+    params = query.copy()
+    for paging in PAGING:
+        params.pop(paging, None)
+    params.setlist(key, list(values))
+    if not values:
+        params.pop(key, None)
+    text = params.urlencode()
+    return f"?{text}" if text else "?"

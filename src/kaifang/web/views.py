@@ -19,6 +19,7 @@ from kaifang.catalog import selectors
 from kaifang.catalog.views_public import search_context
 from kaifang.catalog.visibility import visible_datasets
 from kaifang.core import codelists
+from kaifang.search.querylog import hot_searches
 
 HOME_TTL = 60  # seconds the headline figures and domain counts are kept
 HOME_LIST_SIZE = 8
@@ -45,12 +46,14 @@ def home_numbers(user) -> dict[str, Any]:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """首页: search, headline figures, the 21 domains, newest and most-downloaded datasets."""
+    """首页: search with 热门搜索, headline figures, the 21 domains, newest and most-downloaded
+    datasets."""
     visible = visible_datasets(request.user).select_related("department")
     context = {
         **home_numbers(request.user),
         "newest": visible.order_by("-published_at", "name")[:HOME_LIST_SIZE],
         "popular": visible.order_by("-download_count", "-published_at")[:HOME_LIST_SIZE],
+        "hot_searches": hot_searches(),
     }
     return render(request, "web/home.html", context)
 

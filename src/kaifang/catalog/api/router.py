@@ -13,6 +13,7 @@ from ninja import Query, Router
 from kaifang.catalog import selectors
 from kaifang.catalog.api import schemas
 from kaifang.catalog.downloads import download_response
+from kaifang.search import querylog
 from kaifang.search.backends.base import SearchParams
 
 router = Router(tags=["数据目录"])
@@ -28,12 +29,14 @@ def errors(*statuses: int) -> dict[int, type]:
     response={200: schemas.DatasetList, **errors(422)},
     url_name="dataset-list",
     summary="查找数据集",
-    description="按关键词、领域、开放部门、行政区划、格式、开放类型和更新周期查找，带分面计数。"
+    description="按关键词、领域、开放部门、行政区划、格式、开放类型、更新周期、高价值、实时和"
+    "数据接口查找，带分面计数。每个筛选条件可取多个值（满足其一即可），不同条件须同时满足；"
     "分面计数遵从除本分面外的全部筛选条件。",
 )
 def list_datasets(request: HttpRequest, filters: Query[schemas.DatasetQuery]):
     params = SearchParams.from_query(filters.dict())
     result = selectors.search_datasets(params, request.auth)
+    querylog.log_search(params.q, result.count, offset=params.offset, user=request.auth)
     # Built by our own function and checked against DatasetList in the tests; validating each
     # answer again would cost a quarter of the endpoint's time.
     return schemas.json_response(request, schemas.dataset_list(request, result))

@@ -56,27 +56,43 @@ def json_response(request: HttpRequest, data: Any, status: int = 200) -> HttpRes
     return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
 
 
+MULTI = "；可多选：重复该参数或用逗号分隔，同一参数的多个值满足其一即可"
+
+
 class DatasetQuery(Schema):
     """The list's query parameters, typed for the documentation; their values are checked by
-    SearchParams.from_query, the same check the dataset list page uses."""
+    SearchParams.from_query, the same check the dataset list page uses. Each filter takes
+    several values (`?domain=3&domain=7` or `?domain=3,7`): any of them (OR); different
+    filters must all hold (AND)."""
 
     q: str = ApiField(
         "",
-        description="关键词，在名称、摘要、资源代码、开放部门和关键字中查找；"
-        "空格分隔的词须同时出现",
+        description="关键词，在名称、摘要、关键字、开放部门、信息项等中查找，支持拼音、"
+        "拼音首字母、同义词和繁体字；空格分隔的词须同时出现",
     )
-    domain: str = ApiField("", description="领域代码，见 /api/v1/domains")
-    department: str = ApiField("", description="开放部门的英文标识或 UUID，见 /api/v1/departments")
-    region: str = ApiField("", description="行政区划代码（GB/T 2260），包含其下各级区划")
-    format: str = ApiField("", description="资源格式代码，如 CSV、XLSX、JSON")
-    open_type: str = ApiField(
-        "", description="开放类型：open（无条件开放）、conditional（有条件开放）"
+    domain: list[str] = ApiField([], description="领域代码，见 /api/v1/domains" + MULTI)
+    department: list[str] = ApiField(
+        [], description="开放部门的英文标识或 UUID，见 /api/v1/departments" + MULTI
     )
-    update_frequency: str = ApiField("", description="更新周期代码，如 daily、monthly")
+    region: list[str] = ApiField(
+        [], description="行政区划代码（GB/T 2260），包含其下各级区划" + MULTI
+    )
+    format: list[str] = ApiField([], description="资源格式代码，如 CSV、XLSX、JSON" + MULTI)
+    open_type: list[str] = ApiField(
+        [], description="开放类型：open（无条件开放）、conditional（有条件开放）" + MULTI
+    )
+    update_frequency: list[str] = ApiField(
+        [], description="更新周期代码，如 daily、monthly" + MULTI
+    )
+    high_value: list[str] = ApiField([], description="高价值数据：true 或 false" + MULTI)
+    realtime: list[str] = ApiField([], description="实时动态数据：true 或 false" + MULTI)
+    has_api: list[str] = ApiField(
+        [], description="提供数据接口（含可按行查询的数据表）：true 或 false" + MULTI
+    )
     sort: str = ApiField(
         "relevance",
-        description="排序：relevance（相关度，无关键词时同 newest）、newest、updated、"
-        "downloads、title",
+        description="排序：relevance（相关度，无关键词时同 newest）、newest（最新发布）、"
+        "updated（最近更新）、downloads（最常用：近 90 天下载与接口调用次数）、title（名称）",
         json_schema_extra={"enum": list(SORTS)},
     )
     limit: int = ApiField(LIMIT_DEFAULT, description=f"每页条数，1–{LIMIT_MAX}")
@@ -126,6 +142,11 @@ class Facets(Schema):
     format: list[FacetValueOut] = ApiField(description="资源格式：计数为含该格式资源的数据集数")
     open_type: list[FacetValueOut]
     update_frequency: list[FacetValueOut]
+    high_value: list[FacetValueOut] = ApiField(description="高价值数据：true 是、false 否")
+    realtime: list[FacetValueOut] = ApiField(description="实时动态数据：true 是、false 否")
+    has_api: list[FacetValueOut] = ApiField(
+        description="提供数据接口（含可按行查询的数据表）：true 是、false 否"
+    )
 
 
 class DatasetSummary(Schema):
@@ -153,6 +174,9 @@ class DatasetList(Schema):
     count: int = ApiField(description="符合条件的数据集总数")
     results: list[DatasetSummary]
     facets: Facets
+    suggestion: str | None = ApiField(
+        None, description="您是不是要找：检索词没有找到数据集时，纠正后能找到数据集的检索词"
+    )
 
 
 class ResourceOut(Schema):
@@ -288,6 +312,7 @@ def dataset_list(request: HttpRequest, result: SearchResult) -> dict[str, Any]:
         "count": result.count,
         "results": [dataset_summary(request, d) for d in result.results],
         "facets": facet_values(result.facets),
+        "suggestion": getattr(result, "suggestion", None),
     }
 
 

@@ -17,6 +17,7 @@ from kaifang.core import names
 from kaifang.core.audit import Actor
 from kaifang.core.errors import Invalid, InvalidTransition
 from kaifang.organizations.models import Department
+from kaifang.search.services import dataset_changed
 
 
 def _name_taken(name: str) -> bool:
@@ -54,6 +55,7 @@ def create_dataset(actor: Actor, *, department: Department, data: dict[str, Any]
     dataset.name = new_dataset_name(dataset.identifier, dataset.title)
     dataset.save()
     values.set_keywords(dataset, cleaned)
+    dataset_changed(dataset, reason="create")
     log(actor, "dataset.create", dataset, fields=sorted(cleaned))
     return dataset
 
@@ -92,6 +94,7 @@ def update_dataset(
     values.apply_values(dataset, cleaned)
     dataset.save()
     values.set_keywords(dataset, cleaned)
+    dataset_changed(dataset, reason="update")
     log(actor, "dataset.update", dataset, fields=changed)
     return dataset
 
@@ -124,6 +127,7 @@ def rename_dataset(actor: Actor, dataset: Dataset, new_name: str) -> Dataset:
     DatasetNameRedirect.objects.create(old_name=old_name, dataset=dataset)
     dataset.name = new_name
     dataset.save(update_fields=["name", "updated_at"])
+    dataset_changed(dataset, reason="rename")
     log(actor, "dataset.rename", dataset, old_name=old_name, new_name=new_name)
     return dataset
 

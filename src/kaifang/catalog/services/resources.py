@@ -23,6 +23,7 @@ from kaifang.core import names
 from kaifang.core.audit import Actor
 from kaifang.core.errors import InvalidTransition
 from kaifang.datastore import services as datastore_services
+from kaifang.search.services import dataset_changed
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -79,6 +80,7 @@ def add_resource(
     if upload is not None:
         version = uploads.store_upload(resource, upload, actor=actor)
         _make_current_or_ingest(resource, version)
+    dataset_changed(dataset, reason="resource")
     log(
         actor,
         "resource.add",
@@ -162,6 +164,7 @@ def add_resource_version(actor: Actor, resource: Resource, upload: UploadedFile)
         _make_current_or_ingest(resource, version)
     elif datastore_services.is_tabular(version):
         datastore_services.queue_ingest(version)  # current once ingested and approved
+    dataset_changed(dataset, reason="resource")
     log(
         actor,
         "resource.version",

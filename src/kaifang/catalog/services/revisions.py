@@ -18,6 +18,7 @@ from kaifang.catalog.services import values
 from kaifang.catalog.services._base import acting_user, lock, log, require, require_reason
 from kaifang.core.audit import Actor
 from kaifang.core.errors import InvalidTransition
+from kaifang.search.services import dataset_changed
 
 Status = DatasetRevision.Status
 OPEN = (Status.DRAFT, Status.RETURNED, Status.IN_REVIEW)
@@ -149,6 +150,7 @@ def apply_revision(revision: DatasetRevision, *, require: bool) -> None:
         resource.format = version.detected_format or resource.format
         resource.save(update_fields=["current_version", "format", "updated_at"])
     revision.new_resources.update(pending_revision=None)
+    dataset_changed(dataset, reason="revision")
 
 
 def fold_open_revision(dataset: Dataset) -> DatasetRevision | None:

@@ -16,6 +16,7 @@ from kaifang.catalog.services import revisions, values
 from kaifang.catalog.services._base import acting_user, lock, log, require, require_reason
 from kaifang.core.audit import Actor
 from kaifang.core.errors import InvalidTransition
+from kaifang.search.services import dataset_changed
 
 
 def _not_in(dataset: Dataset, wanted: str) -> InvalidTransition:
@@ -42,6 +43,7 @@ def submit_for_review(actor: Actor, dataset: Dataset) -> Dataset:
     dataset.state = State.IN_REVIEW
     dataset.review_stage = ReviewStage.DEPARTMENT
     dataset.save(update_fields=["state", "review_stage", "updated_at"])
+    dataset_changed(dataset, reason="submit")
     log(actor, "dataset.submit", dataset, previous_state=previous)
     return dataset
 
@@ -72,6 +74,7 @@ def approve(actor: Actor, dataset: Dataset, reason: str = "") -> Dataset:
     else:
         _publish(dataset)
         result = "published"
+    dataset_changed(dataset, reason="approve")
     log(
         actor,
         "dataset.approve",
@@ -106,6 +109,7 @@ def return_for_changes(actor: Actor, dataset: Dataset, reason: str) -> Dataset:
     dataset.review_stage = ""
     dataset.return_reason = reason
     dataset.save(update_fields=["state", "review_stage", "return_reason", "updated_at"])
+    dataset_changed(dataset, reason="return")
     log(actor, "dataset.return", dataset, reason=reason, stage=stage)
     return dataset
 
@@ -125,6 +129,7 @@ def withdraw(actor: Actor, dataset: Dataset, reason: str) -> Dataset:
     folded = revisions.fold_open_revision(dataset)
     dataset.state = State.WITHDRAWN
     dataset.save(update_fields=["state", "updated_at"])
+    dataset_changed(dataset, reason="withdraw")
     log(actor, "dataset.withdraw", dataset, reason=reason, **_folded(folded))
     return dataset
 
@@ -143,6 +148,7 @@ def take_down(actor: Actor, dataset: Dataset, reason: str) -> Dataset:
     dataset.state = State.TAKEN_DOWN
     dataset.review_stage = ""
     dataset.save(update_fields=["state", "review_stage", "updated_at"])
+    dataset_changed(dataset, reason="take_down")
     log(
         actor,
         "dataset.take_down",

@@ -51,7 +51,17 @@ RESOURCE_KEYS = {
     "api_parameters",
     "api_sample",
 }
-FACET_NAMES = {"domain", "department", "region", "format", "open_type", "update_frequency"}
+FACET_NAMES = {
+    "domain",
+    "department",
+    "region",
+    "format",
+    "open_type",
+    "update_frequency",
+    "high_value",
+    "realtime",
+    "has_api",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +100,8 @@ def test_list_answers_count_results_and_facets(client, catalog):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     body = response.json()
-    assert set(body) == {"count", "results", "facets"}
+    assert set(body) == {"count", "results", "facets", "suggestion"}
+    assert body["suggestion"] is None  # only a search that found nothing is corrected
     assert body["count"] == 5
     assert len(body["results"]) == 1
     assert set(body["facets"]) == FACET_NAMES
@@ -162,6 +173,12 @@ def test_list_filters_with_region_roll_up(client, catalog):
         ({"open_type": "conditional"}, {"空气质量小时数据"}),
         ({"update_frequency": "quarterly"}, {"宁波企业信用评价"}),
         ({"domain": "6", "region": "330100"}, {"杭州公交线路"}),
+        # several values of one filter: repeated, or as a comma list
+        ({"domain": ["6", "2"]}, {"公交站点", "杭州公交线路", "西湖区医院名录"}),
+        ({"domain": "6,2"}, {"公交站点", "杭州公交线路", "西湖区医院名录"}),
+        ({"format": "json,xlsx", "region": "330100"}, {"杭州公交线路", "西湖区医院名录"}),
+        ({"realtime": "true"}, {"空气质量小时数据"}),
+        ({"has_api": "true"}, set()),
     ],
 )
 def test_list_filters(client, catalog, query, titles):
@@ -169,6 +186,17 @@ def test_list_filters(client, catalog, query, titles):
 
     assert {d["title"] for d in body["results"]} == titles
     assert body["count"] == len(titles)
+
+
+def test_list_facets_of_several_values_honour_the_other_filters(client, catalog):
+    body = client.get(f"{API}/datasets", {"domain": "6,2", "update_frequency": "daily"}).json()
+    domains = {v["value"]: v["count"] for v in body["facets"]["domain"]}
+    frequencies = {v["value"]: v["count"] for v in body["facets"]["update_frequency"]}
+
+    assert [d["title"] for d in body["results"]] == ["杭州公交线路"]
+    assert (domains["6"], domains["2"], domains["10"]) == (1, 0, 0)
+    assert frequencies == {"daily": 1, "monthly": 1, "yearly": 1}
+    assert {v["value"]: v["count"] for v in body["facets"]["realtime"]} == {"false": 1}
 
 
 def test_list_facets_honour_the_other_filters(client, catalog):
@@ -222,12 +250,13 @@ def test_list_hides_private_and_unpublished_datasets(client, catalog):
 
 
 def test_list_query_budget_does_not_grow_with_the_page(
-    client, catalog, django_assert_max_num_queries
+    client, catalog, django_assert_max_num_queries, search_index
 ):
     for n in range(30):
         dataset = factories.make_dataset(catalog.city_dept, title=f"批量数据{n}")
         factories.make_link_resource(dataset, format="CSV")
         dataset.tags.create(name=f"标签{n}")
+    search_index()
 
     with django_assert_max_num_queries(11):
         body = client.get(f"{API}/datasets", {"limit": 100, "q": "批量", "region": "330000"})
@@ -236,8 +265,11 @@ def test_list_query_budget_does_not_grow_with_the_page(
     assert len(body.json()["results"]) == 30
 
 
-def test_list_query_budget_with_a_token(client, catalog, publisher, django_assert_max_num_queries):
+def test_list_query_budget_with_a_token(
+    client, catalog, publisher, django_assert_max_num_queries, search_index
+):
     _token, secret = accounts.create_token(publisher, name="budget")
+    search_index()
 
     with django_assert_max_num_queries(13):
         response = client.get(f"{API}/datasets", {"limit": 100}, **_bearer(secret))
@@ -684,6 +716,9 @@ def test_the_spec_is_served(client, db):
         "format",
         "open_type",
         "update_frequency",
+        "high_value",
+        "realtime",
+        "has_api",
         "sort",
         "limit",
         "offset",

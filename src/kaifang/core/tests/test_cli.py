@@ -1,5 +1,5 @@
 """The `kaifang` command line: help, init, tokens, pass-through to Django, configuration errors,
-and serve starting and stopping its web server and task worker.
+and serve starting and stopping its web server, task worker and search index follower.
 
 Tests that run the console script in a subprocess give it a fresh KAIFANG_HOME with its own
 SQLite database, so they do not touch the suite's database engine (engine_independent).
@@ -273,9 +273,12 @@ def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(initialised_home):
         # when it is serving
         status = wait_for_http(f"http://127.0.0.1:{port}/admin/login/")
         children = child_pids(server.pid)
-        # then a page answers, and gunicorn and the Huey consumer run as its children
+        # then a page answers, and gunicorn, the Huey consumer and the search index's follower
+        # run as its children, the index built before the first request
         assert status == 200
-        assert len(children) == 2
+        assert len(children) == 3
+        assert (home / "search-index" / "CURRENT").exists()
+        assert wait_for_http(f"http://127.0.0.1:{port}/datasets/?q=%E5%85%AC%E4%BA%A4") == 200
         # when it gets SIGTERM
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)

@@ -105,9 +105,53 @@ def test_a_backend_must_be_a_search_backend(settings):
         base.get_backend()
 
 
-def test_the_default_backend_is_the_database_one():
-    from django.conf import settings
+def test_the_default_backend_is_the_tantivy_one():
+    from kaifang.config import env
+    from kaifang.search.backends.tantivy import TantivySearchBackend
 
-    from kaifang.search.backends.database import DatabaseSearchBackend
+    default = env.load({"KAIFANG_HOME": "var/test"})["KAIFANG_SEARCH_BACKEND"]
 
-    assert isinstance(base._load(settings.KAIFANG["SEARCH_BACKEND"]), DatabaseSearchBackend)
+    assert isinstance(base._load(default), TantivySearchBackend)
+
+
+def test_a_facet_filter_takes_several_values_repeated_or_comma_separated():
+    params = SearchParams.from_query(
+        QueryDict("domain=6&domain=2,10&format=csv,Json&region=330100&high_value=1&has_api=false")
+    )
+
+    assert params.domain == ("10", "2", "6")  # sorted, so the same search has one cache key
+    assert params.format == ("CSV", "JSON")
+    assert params.region == ("330100",)
+    assert (params.high_value, params.realtime, params.has_api) == (("true",), (), ("false",))
+    assert params.active_filters() == {
+        "domain": ("10", "2", "6"),
+        "region": ("330100",),
+        "format": ("CSV", "JSON"),
+        "high_value": ("true",),
+        "has_api": ("false",),
+    }
+
+
+def test_an_api_mapping_with_lists_reads_the_same():
+    from_lists = SearchParams.from_query({"domain": ["6", "2"], "q": "公交", "sort": "title"})
+
+    assert from_lists == SearchParams.from_query(QueryDict("domain=2,6&q=公交&sort=title"))
+    assert SearchParams(domain="6") == SearchParams(domain=("6",)) == SearchParams(domain=["6"])
+    assert SearchParams(domain=("6", "6")).domain == ("6",)
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "words"),
+    [
+        ("domain=6,42", "domain", "42"),
+        ("realtime=maybe", "realtime", "true 或 false"),
+        ("region=330100,33", "region", "6 位"),
+        ("department=" + ",".join(f"d{n}" for n in range(51)), "department", "最多 50 个"),
+    ],
+)
+def test_each_value_of_a_facet_filter_is_checked(query, name, words):
+    with pytest.raises(Invalid) as caught:
+        SearchParams.from_query(QueryDict(query))
+
+    assert list(caught.value.errors) == [name]
+    assert words in caught.value.message

@@ -1,8 +1,10 @@
 """`kaifang demo`: the whole demo in one unattended command.
 
 init (migrations; an admin only if KAIFANG_ADMIN_USER/PASSWORD are set) → `loaddemo` (which
-prints the demo logins) → serve (which collects the static files first). `loaddemo` recognises a
-catalog it has already built and returns at once, so a second `kaifang demo` starts in seconds.
+prints the demo logins) → the search index, rebuilt (the demo writes its rows in bulk, past
+the change log; a second or two) → serve (which collects the static files first). `loaddemo`
+recognises a catalog it has already built and returns at once, so a second `kaifang demo`
+starts in seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from kaifang.core.management.commands.serve import url
+from kaifang.search.backends.base import backend_class
 
 
 class Command(BaseCommand):
@@ -33,6 +36,8 @@ class Command(BaseCommand):
         host, port = options["host"], options["port"]
         call_command("init", interactive=False, stdout=self.stdout, stderr=self.stderr)
         call_command("loaddemo", url=url(host, port) + "/", stdout=self.stdout, stderr=self.stderr)
+        if backend_class().node_index:
+            call_command("searchindex", rebuild=True, stdout=self.stdout)
         if not options["serve"]:
             call_command("collectstatic", interactive=False, verbosity=0)
             return

@@ -2,9 +2,12 @@
 
 It collects the static files into KAIFANG_HOME, then supervises two children:
 - gunicorn with gthread workers, serving the WSGI application (static files through whitenoise);
-- the Huey consumer (`run_huey`), which runs queued and scheduled tasks.
-SIGINT or SIGTERM stops both cleanly (gunicorn finishes its requests, Huey its running task). If
-either child dies on its own, the other is stopped too and the command fails, so a supervisor
+- the Huey consumer (`run_huey`), which runs queued and scheduled tasks;
+and, with a search backend that keeps an index on each node (tantivy), builds that index first
+when it is missing and supervises a third child, its follower (`searchindex --follow`), the one
+process of the node that writes the index.
+SIGINT or SIGTERM stops them all cleanly (gunicorn finishes its requests, Huey its running task).
+If a child dies on its own, the others are stopped too and the command fails, so a supervisor
 above (systemd, a container runtime) sees the failure instead of a half-working site.
 """
 
@@ -22,6 +25,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+
+from kaifang.search.backends.base import backend_class
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 STOP_TIMEOUT = 20  # seconds a child gets to finish before it is killed
@@ -56,10 +61,15 @@ class Command(BaseCommand):
         _check_port_free(host, port)
         # Static files live in KAIFANG_HOME; collecting them again is quick when nothing changed.
         call_command("collectstatic", interactive=False, verbosity=0)
+        index = backend_class().node_index
+        if index:  # the first searches find an index, not the database fallback
+            call_command("searchindex", ensure=True, stdout=self.stdout)
         connections.close_all()  # the children open their own
         children = {"web": subprocess.Popen(gunicorn_command(**options))}  # noqa: S603
         if options["task_worker"] and not settings.HUEY.get("immediate"):
             children["worker"] = subprocess.Popen(huey_command())  # noqa: S603
+        if index:
+            children["search-index"] = subprocess.Popen(follower_command())  # noqa: S603
         self.stdout.write(
             f"开放数据平台已启动：{url(host, port)}（按 Ctrl+C 停止）\n"
             f"Kaifang is serving at {url(host, port)} (Ctrl+C stops it)"
@@ -99,6 +109,10 @@ def gunicorn_command(
 
 def huey_command() -> list[str]:
     return [sys.executable, "-m", "kaifang.cli", "run_huey"]
+
+
+def follower_command() -> list[str]:
+    return [sys.executable, "-m", "kaifang.cli", "searchindex", "--follow"]
 
 
 def supervise(children: dict[str, subprocess.Popen]) -> str | None:

