@@ -15,6 +15,9 @@ pytestmark = pytest.mark.engine_independent
 SERVICE_MODULES = [
     "kaifang.accounts.services",
     "kaifang.analytics.services",
+    "kaifang.datastore.dynamic",
+    "kaifang.datastore.services",
+    "kaifang.harvest.services",
     "kaifang.organizations.services",
     *(
         f"kaifang.catalog.services.{m.name}"

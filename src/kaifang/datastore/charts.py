@@ -105,7 +105,7 @@ def choose(table: DatastoreTable) -> list[Plan]:
     temporal = [f for f in table.fields if f["type"] in TEMPORAL]
     if temporal:
         column = temporal[0]["id"]
-        plans.append(Plan("timeseries", (column,), bucket=time_bucket(table.profile.get(column))))
+        plans.append(Plan("timeseries", (column,), bucket=time_bucket(table.column_stats(column))))
     used = set(coordinates)
     categories = [f["id"] for f in table.fields if _is_category(table, f) and f["id"] not in used]
     plans += [Plan("category", (c,)) for c in categories[:CATEGORY_CHARTS]]
@@ -114,7 +114,7 @@ def choose(table: DatastoreTable) -> list[Plan]:
 
 def _is_category(table: DatastoreTable, f: dict[str, Any]) -> bool:
     """A text column with a handful of distinct values and known top values."""
-    stats = table.profile.get(f["id"]) or {}
+    stats = table.column_stats(f["id"])
     distinct = stats.get("distinct") or 0
     return f["type"] == FieldType.TEXT and 2 <= distinct <= CATEGORY_MAX and bool(stats.get("top"))
 
@@ -133,7 +133,7 @@ def coordinate_columns(table: DatastoreTable) -> tuple[str, str] | tuple[()]:
 
 
 def _within(table: DatastoreTable, column: str, limit: float) -> bool:
-    stats = table.profile.get(column) or {}
+    stats = table.column_stats(column)
     for key in ("min", "max"):
         value = stats.get(key)
         if value is None:
@@ -185,7 +185,7 @@ def build(table: DatastoreTable, plan: Plan) -> Chart:
 
 def _category(table: DatastoreTable, column: str) -> Chart:
     """Counts by category straight from the profile's top values."""
-    top = (table.profile.get(column) or {}).get("top") or []
+    top = table.column_stats(column).get("top") or []
     label = label_of(table, column)
     return Chart(
         key=f"category-{column}",
@@ -287,7 +287,7 @@ def builder_chart(table: DatastoreTable, state: Builder) -> Chart:
 
     x_field = next(f for f in table.fields if f["id"] == state.x)
     temporal = x_field["type"] in TEMPORAL
-    group = f"{state.x}:{time_bucket(table.profile.get(state.x))}" if temporal else state.x
+    group = f"{state.x}:{time_bucket(table.column_stats(state.x))}" if temporal else state.x
     metric = "count" if state.agg == "count" else f"{state.agg}:{state.y}"
     metric_key = "count" if state.agg == "count" else f"{state.agg}_{state.y}"
     query = {"group_by": group, "metrics": metric, "limit": str(BUILDER_GROUPS)}

@@ -4,7 +4,9 @@ The same gate as the original file's download (kaifang.catalog.downloads): 404 f
 may not see, 403 "需申请" for conditional data without a grant. The stored export is then
 streamed as a file with its ETag (the sha256) and Last-Modified, answering conditional requests
 (304, 412) and single byte ranges (206, 416). No request runs an export: one not made yet is
-queued and the answer is 202 "正在生成，请稍后再试" with Retry-After.
+queued and the answer is 202 "正在生成，请稍后再试" with Retry-After. One made from an older
+generation of the data (rows were appended or replaced since) is still served while its
+successor is made, and asked for again in case the job the change queued was lost.
 """
 
 from __future__ import annotations
@@ -118,10 +120,11 @@ def _table(resource: Resource, sheet: str | None) -> DatastoreTable:
 
 def _serve(request: HttpRequest, table: DatastoreTable, key: str, public: bool) -> HttpResponse:
     """The stored export as a file, or "正在生成" when it is not made yet."""
-    record = exporters.stored_export(table, key) if table.status == table.Status.READY else None
+    ready = table.status == table.Status.READY
+    record = exporters.stored_export(table, key) if ready else None
+    if ready and (record is None or record.get("generation", 0) < table.generation):
+        exporters.queue_exports(table, (key,))
     if record is None:
-        if table.status == table.Status.READY:
-            exporters.queue_exports(table, (key,))
         return _pending(request)
     etag = f'"{record["sha256"]}"'
     modified = int(dt.datetime.fromisoformat(record["created_at"]).timestamp())

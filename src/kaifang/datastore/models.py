@@ -1,6 +1,6 @@
 """What the datastore knows of each resource version: one table per sheet of tabular data, kept
-as an immutable columnar file under the datastore root, with its fields, profile, progress and
-exports."""
+as immutable columnar files under the datastore root (a base file and the parts appended to it
+since), with its fields, profile, progress and exports."""
 
 from __future__ import annotations
 
@@ -24,7 +24,15 @@ class DatastoreTable(models.Model):
     """One table of a resource version (a CSV, JSON or XML file has one; a workbook one per
     sheet). `fields` lists the columns in order: [{"id", "type", "label", "description",
     "unit", "source"}], where `id` is the column's name in the data file and `source` the header
-    as uploaded. The data file has those columns plus `_row_id` (0-based, in file order)."""
+    as uploaded. The data file has those columns plus `_row_id` (0-based, in file order).
+
+    Rows written through the API (kaifang.datastore.dynamic) make the data a base file
+    (`data_path`) followed by `parts`, each an immutable file of the same columns whose
+    `_row_id`s continue from the rows before it; a background job merges them into a new base.
+    `generation` counts every change of the files (append, replace, merge), so anything kept
+    about the data — cached counts, cursors, previews, exports — names the generation it was
+    made from. Files no longer part of the table wait in `retired` ([{"path", "at"}]) until
+    no request that read the table before the change can still be opening them."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")
@@ -50,6 +58,10 @@ class DatastoreTable(models.Model):
     type_overrides = models.JSONField(default=dict, blank=True)
     profile = models.JSONField(default=dict, blank=True)
     data_path = models.CharField(max_length=500, blank=True)
+    parts = models.JSONField(default=list, blank=True)
+    generation = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(_("数据更新时间"), null=True, blank=True)
+    retired = models.JSONField(default=list, blank=True)
     exports = models.JSONField(default=dict, blank=True)
     error = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -66,3 +78,8 @@ class DatastoreTable(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.sheet}".strip()
+
+    def column_stats(self, column: str) -> dict:
+        """The profile of one column as ingest computed it (`profile["columns"][id]`: nulls,
+        distinct, min, max, top), or {} when there is none."""
+        return ((self.profile or {}).get("columns") or {}).get(column) or {}

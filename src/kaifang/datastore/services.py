@@ -25,6 +25,7 @@ from kaifang.core.errors import Invalid
 from kaifang.datastore.exporters import queue_exports
 from kaifang.datastore.models import DatastoreTable, FieldType
 from kaifang.datastore.selectors import is_tabular
+from kaifang.search.services import dataset_changed, datasets_changed
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -182,6 +183,8 @@ def complete_ingest(version: ResourceVersion, results: list[IngestedTable]) -> N
     version.status, version.error = ResourceVersion.Status.READY, ""
     version.save(update_fields=["status", "error"])
     publish_if_due(version)
+    # fields, sample values and the rows API are searched: the dataset's document changes
+    dataset_changed(version.resource.dataset_id, reason="ingest")
 
 
 def publish_if_due(version: ResourceVersion) -> bool:
@@ -287,4 +290,6 @@ def record_batch(
     for table in rows:
         if table.status == Status.READY:
             queue_exports(table)
+    resources = Resource.objects.filter(pk__in={i["resource_id"] for i in items})
+    datasets_changed(resources.values_list("dataset_id", flat=True), reason="ingest")
     return {"tables": sum(1 for t in rows if t.status == Status.READY), "failed": len(failed)}

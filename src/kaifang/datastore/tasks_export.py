@@ -27,3 +27,8 @@ def export_table_task(table_id: str, keys: list[str] | None = None) -> None:
     finally:
         for key in keys:
             exporters.release_queue_lock(table_id, key)
+    # Rows written while the exports were made could not queue them again (the queue lock was
+    # held): they are queued now, from the new data.
+    changed = DatastoreTable.objects.filter(pk=table_id).exclude(generation=table.generation)
+    if changed.filter(status=DatastoreTable.Status.READY).exists():
+        exporters.queue_exports(table, keys)

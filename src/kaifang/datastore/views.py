@@ -260,7 +260,7 @@ def profile_rows(table: DatastoreTable) -> list[dict[str, Any]]:
     """One row per column of the profile ingest computed: nulls, distinct, min/max, top values."""
     rows = []
     for f in table.fields:
-        stats = table.profile.get(f["id"]) or {}
+        stats = table.column_stats(f["id"])
         top = stats.get("top") or []
         rows.append(
             {
@@ -384,12 +384,14 @@ def _sheets(resource: Resource, tables: list[DatastoreTable], current: Datastore
 
 
 def attach_previews(request: HttpRequest, resources: list[Resource], *, can_access: bool) -> bool:
-    """Give each resource of the dataset page its `preview` (or None), in their default state;
-    True when any has one (the page then loads the preview's script and styles)."""
+    """Give each resource of the dataset page its `preview` (or None), in their default state,
+    and its `refreshed_at` (when rows were last written to its tables through the API, or
+    None); True when any has a preview (the page then loads the preview's script and styles)."""
     found = ready_tables(resources)
     for resource in resources:
         resource.preview = None
         tables = found.get(resource.pk, [])
+        resource.refreshed_at = refreshed_at(tables)
         key = _preview_key(request, resource, tables, can_access)
         html = cache.get(key)
         if html is None:
@@ -409,9 +411,15 @@ def attach_previews(request: HttpRequest, resources: list[Resource], *, can_acce
     return any(r.preview for r in resources)
 
 
-#: A table never changes once ready, so a preview in its default state is kept an hour; the
-#: key names the tables, the resource's last change, the language, the host, access and the
-#: settings the preview shows (map tiles, the site's domain in the snippets).
+def refreshed_at(tables: list[DatastoreTable]) -> dt.datetime | None:
+    """When rows were last appended to or replaced in any of the tables (None: never)."""
+    return max((t.refreshed_at for t in tables if t.refreshed_at), default=None)
+
+
+#: A generation of a table's data never changes, so a preview in its default state is kept an
+#: hour; the key names the tables and their generations, the resource's last change, the
+#: language, the host, access and the settings the preview shows (map tiles, the site's domain
+#: in the snippets).
 PREVIEW_CACHE_SECONDS = 3600
 
 
@@ -424,7 +432,7 @@ def _preview_key(request: HttpRequest, resource: Resource, tables, can_access: b
         str(int(can_access)),
         str(resource.pk),
         resource.updated_at.isoformat() if resource.updated_at else "",
-        *(str(t.pk) for t in tables),
+        *(f"{t.pk}:{t.generation}" for t in tables),
     ]
     return "kaifang:preview:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 

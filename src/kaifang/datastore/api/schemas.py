@@ -4,6 +4,7 @@ these classes only describe them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ninja import Field as ApiField
@@ -98,6 +99,12 @@ class SchemaOut(Schema):
     version: int = ApiField(description="数据所属的资源版本号")
     sheet: str = ApiField(description="本答复所述的工作表")
     row_count: int | None
+    refreshed_at: dt.datetime | None = ApiField(
+        description="最近一次通过接口追加或替换数据行的时间；从未更新为 null"
+    )
+    generation: int = ApiField(
+        description="数据的代次：每次追加、替换或后台合并后加一；据此可判断数据是否有变化"
+    )
     fields: list[SchemaField]
     tables: list[TableOut] = ApiField(description="该版本的全部数据表（工作表）")
     table_names: list[str] = ApiField(description="SQL 中可用的表名：data 和资源 ID")
@@ -113,3 +120,28 @@ class SqlIn(Schema):
 
 class SqlOut(RowsOut):
     truncated: bool = ApiField(description="结果超过行数上限、已截断时为 true")
+
+
+class RowsIn(Schema):
+    records: list[Any] = ApiField(
+        description="要写入的记录，每条一个 JSON 对象，键为列名（数据结构接口中的 id，"
+        "不是显示名）；缺少的列为空值，未知的列和不符合列类型的值会被拒绝",
+        json_schema_extra={"items": {"type": "object", "additionalProperties": True}},
+        examples=[[{"城市": "杭州", "数量": 3, "日期": "2024-05-01"}]],
+    )
+    mode: str = ApiField(
+        "append",
+        description="append：追加到现有数据之后；replace：以这些记录替换全部数据",
+        json_schema_extra={"enum": ["append", "replace"]},
+    )
+    sheet: str = ApiField("", description="工作表名（多工作表的资源）；默认第一个")
+
+
+class RowsWrittenOut(Schema):
+    resource: str
+    sheet: str = ApiField(description="写入的工作表；单表资源为空")
+    mode: str = ApiField(description="append 或 replace")
+    rows_added: int = ApiField(description="本次写入的记录数")
+    row_count: int = ApiField(description="写入后数据表的总行数")
+    refreshed_at: dt.datetime = ApiField(description="本次写入的时间")
+    generation: int = ApiField(description="写入后数据的代次")

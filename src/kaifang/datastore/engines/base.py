@@ -1,6 +1,7 @@
 """The datastore engine interface. One engine serves a deployment, named by dotted path in
 settings.KAIFANG["DATASTORE_ENGINE"]; ingestion writes a table's data file through it and every
-read (rows, aggregates, SQL, exports, preview) opens the table through it."""
+read (rows, aggregates, SQL, exports, preview) opens the table through it — over all of the
+table's files (`data_files`), never its base file alone."""
 
 from __future__ import annotations
 
@@ -22,8 +23,15 @@ class DatastoreEngine:
         return Path(settings.KAIFANG["DATASTORE_ROOT"])
 
     def data_file(self, table: DatastoreTable) -> Path:
-        """The absolute path of a table's immutable data file."""
+        """The absolute path of a table's immutable base file (where ingest wrote it, or the
+        last merge or replace); its folder holds the table's other files too."""
         return self.root() / table.data_path
+
+    def data_files(self, table: DatastoreTable) -> list[Path]:
+        """The absolute paths of every file of the table's data in row order: the base file,
+        then the parts appended since, oldest first."""
+        root = self.root()
+        return [root / table.data_path, *(root / part for part in table.parts or ())]
 
     def connect(self, table: DatastoreTable, **limits: Any):
         """A read-only connection in which the table is the relation `data`."""

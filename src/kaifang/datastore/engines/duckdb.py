@@ -1,5 +1,5 @@
-"""The DuckDB engine: each table is an immutable Parquet file, opened through a locked-down
-in-process DuckDB connection."""
+"""The DuckDB engine: each table is immutable Parquet files (a base and its appended parts),
+opened together through a locked-down in-process DuckDB connection."""
 
 from __future__ import annotations
 
@@ -15,4 +15,4 @@ class DuckDBEngine(DatastoreEngine):
     def connect(self, table: DatastoreTable, **limits: Any):
         from kaifang.datastore.query.connection import connect
 
-        return connect(self.data_file(table), **limits)
+        return connect(self.data_files(table), **limits)

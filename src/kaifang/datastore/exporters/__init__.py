@@ -1,9 +1,13 @@
 """Downloads of a table in every common format, made once by a background job and stored beside
-the table's data file (`<DATASTORE_ROOT>/<resource>/<version>/<table><suffix>`).
+the table's data file (`<DATASTORE_ROOT>/<resource>/<version>/<table><suffix>`, or
+`<table>-g<generation><suffix>` once rows have been written through the API).
 
 Exporters are a registry: each format is a small `Exporter` subclass registered by its key, the
-built-in ones through the same `register` any other would use. A table's data file is
-immutable, so an export made once stays right for the life of the version.
+built-in ones through the same `register` any other would use. A table's data files are
+immutable, so an export stays right for the generation of the data it was made from (recorded
+with it). When rows are appended or replaced the exports are made again; until then the previous
+ones keep being served, and since each generation's export has its own file name, a file being
+served is never overwritten — it is deleted only once the next one is recorded.
 
 Keys: `csv` (UTF-8 with BOM), `csv-utf-8`, `csv-gb18030`, `json`, `xml`, `xlsx`, `parquet`.
 `export_all` makes the default ones (`DEFAULT_KEYS`); the plain UTF-8 and GB18030 CSVs are made
@@ -100,9 +104,11 @@ def export_key(fmt: str, encoding: str | None = None) -> str:
 
 
 def export_path(table: DatastoreTable, key: str) -> Path:
-    """Where the export `key` of `table` is stored: beside the table's data file."""
+    """Where the export `key` of the table's current generation is stored: beside the table's
+    data file."""
     data_file = get_engine().data_file(table)
-    return data_file.with_name(f"{table.pk}{registry[key].suffix}")
+    stem = f"{table.pk}-g{table.generation}" if table.generation else str(table.pk)
+    return data_file.with_name(f"{stem}{registry[key].suffix}")
 
 
 def stored_export(table: DatastoreTable, key: str) -> dict[str, Any] | None:
@@ -116,8 +122,8 @@ def stored_export(table: DatastoreTable, key: str) -> dict[str, Any] | None:
 
 def export_table(table: DatastoreTable, fmt: str, encoding: str | None = None) -> dict[str, Any]:
     """Write one export of a ready table and record it in `table.exports` as {path (relative
-    to the datastore root), size, sha256, created_at}. The file appears complete or not at all:
-    it is written under a temporary name and renamed into place."""
+    to the datastore root), size, sha256, created_at, generation}. The file appears complete
+    or not at all: it is written under a temporary name and renamed into place."""
     key = export_key(fmt, encoding)
     if table.status != table.Status.READY:
         raise InvalidTransition(_("数据表尚未就绪，暂不能导出。"))
@@ -125,7 +131,7 @@ def export_table(table: DatastoreTable, fmt: str, encoding: str | None = None) -
     target = export_path(table, key)
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
     try:
-        registry[key](table).export(engine.data_file(table), partial)
+        registry[key](table).export(engine.data_files(table), partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -134,9 +140,9 @@ def export_table(table: DatastoreTable, fmt: str, encoding: str | None = None) -
         "size": target.stat().st_size,
         "sha256": _sha256(target),
         "created_at": timezone.now().astimezone(dt.UTC).isoformat(),
+        "generation": table.generation,
     }
-    _record(table, key, record)
-    return record
+    return _record(table, key, record)
 
 
 def _sha256(path: Path) -> str:
@@ -147,14 +153,27 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _record(table: DatastoreTable, key: str, record: dict[str, Any]) -> None:
+def _record(table: DatastoreTable, key: str, record: dict[str, Any]) -> dict[str, Any]:
     """Add one export to the table's record under a row lock, so exports of other formats
-    finishing at the same time are not lost."""
+    finishing at the same time are not lost, and return the record kept. The export it
+    supersedes is deleted once this one is recorded; one made from an older generation than
+    the export already recorded (a slow job finishing late) is dropped instead."""
+    root = get_engine().root()
     with transaction.atomic():
         locked = type(table).objects.select_for_update().get(pk=table.pk)
-        locked.exports = {**(locked.exports or {}), key: record}
-        locked.save(update_fields=["exports"])
+        before = (locked.exports or {}).get(key)
+        late = bool(before) and before.get("generation", 0) > record["generation"]
+        if not late:
+            locked.exports = {**(locked.exports or {}), key: record}
+            locked.save(update_fields=["exports"])
+            if before and before["path"] != record["path"]:
+                gone = root / before["path"]
+                transaction.on_commit(lambda: gone.unlink(missing_ok=True))
     table.exports = locked.exports
+    if late:
+        (root / record["path"]).unlink(missing_ok=True)  # never recorded, so never served
+        return before
+    return record
 
 
 def export_all(table: DatastoreTable, keys: tuple[str, ...] = DEFAULT_KEYS) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""The base of every exporter: read a table's Parquet file in batches through DuckDB and hand
-the rows, as Python tuples in file order, to the format's writer.
+"""The base of every exporter: read a table's Parquet files in batches through DuckDB and hand
+the rows, as Python tuples in row order, to the format's writer.
 
-Memory stays bounded whatever the table's size: DuckDB streams the scan (no ORDER BY — the data
-file is written in `_row_id` order and DuckDB keeps insertion order), capped by the datastore's
+Memory stays bounded whatever the table's size: DuckDB streams the scan (no ORDER BY — each
+data file is written in `_row_id` order, the files are listed in row order (the base, then the
+parts appended to it) and DuckDB keeps insertion order across them), capped by the datastore's
 memory setting, and the writers keep at most one batch in memory.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
@@ -99,24 +100,25 @@ class Exporter:
         self.fields: list[dict[str, Any]] = list(table.fields)
         self.columns = [f["id"] for f in self.fields]
 
-    def export(self, source: Path, target: Path) -> None:
-        """Write the whole export of `source` to `target` (a temporary path)."""
+    def export(self, sources: Sequence[Path], target: Path) -> None:
+        """Write the whole export of the data files `sources` to `target` (a temporary path)."""
         with open(target, "wb") as handle:
-            self.write(self.batches(source), handle)
+            self.write(self.batches(sources), handle)
 
     def write(self, batches: Iterator[list[tuple]], handle: IO[bytes]) -> None:
         raise NotImplementedError  # pragma: no cover - every text format defines it
 
-    def select_sql(self, source: Path) -> str:
-        """The fields in schema order, without `_row_id`, in file order."""
+    def select_sql(self, sources: Sequence[Path]) -> str:
+        """The fields in schema order, without `_row_id`, in row order (file after file)."""
         columns = ", ".join(quote_identifier(c) for c in self.columns) or "NULL"
-        return f"SELECT {columns} FROM read_parquet({sql_string(str(source))})"  # noqa: S608
+        files = ", ".join(sql_string(str(s)) for s in sources)
+        return f"SELECT {columns} FROM read_parquet([{files}])"  # noqa: S608
 
-    def batches(self, source: Path) -> Iterator[list[tuple]]:
-        """The rows of `source` in batches of `batch_rows`, streamed from DuckDB."""
+    def batches(self, sources: Sequence[Path]) -> Iterator[list[tuple]]:
+        """The rows of `sources` in batches of `batch_rows`, streamed from DuckDB."""
         con = open_duckdb()
         try:
-            cursor = con.execute(self.select_sql(source))
+            cursor = con.execute(self.select_sql(sources))
             while batch := cursor.fetchmany(self.batch_rows):
                 yield batch
         finally:

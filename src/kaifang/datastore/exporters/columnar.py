@@ -1,9 +1,10 @@
-"""Parquet downloads: a copy of the table's data file without the internal `_row_id` column,
-so the download holds exactly the published fields, typed as stored. DuckDB writes it
-directly from the data file (zstd), streaming."""
+"""Parquet downloads: a copy of the table's data files, as one file, without the internal
+`_row_id` column, so the download holds exactly the published fields, typed as stored. DuckDB
+writes it directly from the data files (zstd), streaming."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from kaifang.datastore.exporters.base import Exporter, open_duckdb, sql_string
@@ -16,11 +17,11 @@ class ParquetExporter(Exporter):
     suffix = ".export.parquet"
     content_type = "application/vnd.apache.parquet"
 
-    def export(self, source: Path, target: Path) -> None:
+    def export(self, sources: Sequence[Path], target: Path) -> None:
         con = open_duckdb()
         try:
             con.execute(
-                f"COPY ({self.select_sql(source)}) TO {sql_string(str(target))} "
+                f"COPY ({self.select_sql(sources)}) TO {sql_string(str(target))} "
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
         finally:

@@ -4,8 +4,9 @@ each with the header row.
 
 Text is always written as text, never as a formula, a number or a link, which is how formula
 injection is neutralised here. Dates and times are real Excel dates shown as ISO 8601.
-Numbers Excel cannot hold exactly (integers past 2**53, decimals past 15 significant digits)
-are written as text so no digit is lost; so are NaN and infinity.
+Numbers Excel cannot hold exactly (integers past 2**53, decimals past 15 significant digits,
+and floats needing all 17 digits, since XlsxWriter writes 16) are written as text so no digit is
+lost; so are NaN and infinity.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime as dt
 import decimal
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -36,6 +37,19 @@ def sheet_title(name: str, number: int) -> str:
     return base[: 31 - len(suffix)] + suffix
 
 
+def inert_workbook(target: Path) -> xlsxwriter.Workbook:
+    """A workbook written row by row to disk (constant memory, its temporary files beside
+    `target`) in which text stays text: never turned into a number, a formula or a link."""
+    options = {
+        "constant_memory": True,
+        "tmpdir": str(target.parent),
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
+    return xlsxwriter.Workbook(str(target), options)
+
+
 class XlsxExporter(Exporter):
     key = "xlsx"
     format = "xlsx"
@@ -44,17 +58,10 @@ class XlsxExporter(Exporter):
     #: rows per sheet, the header row included; lower it to test the splitting
     max_rows: ClassVar[int] = EXCEL_MAX_ROWS
 
-    def export(self, source: Path, target: Path) -> None:
-        options = {
-            "constant_memory": True,
-            "tmpdir": str(target.parent),
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        }
-        workbook = xlsxwriter.Workbook(str(target), options)
+    def export(self, sources: Sequence[Path], target: Path) -> None:
+        workbook = inert_workbook(target)
         try:
-            self.fill(workbook, self.batches(source))
+            self.fill(workbook, self.batches(sources))
         finally:
             workbook.close()
 
@@ -106,8 +113,8 @@ def _exact_in_excel(value: Any) -> bool:
     """Whether Excel's double holds the number without losing a digit."""
     if isinstance(value, int):
         return abs(value) <= EXACT_INTEGER
-    if isinstance(value, float):
-        return math.isfinite(value)
+    if isinstance(value, float):  # XlsxWriter writes 16 significant digits ("%.16G")
+        return math.isfinite(value) and float(f"{value:.16G}") == value
     if isinstance(value, decimal.Decimal):
         return value.is_finite() and len(value.normalize().as_tuple().digits) <= EXACT_DIGITS
     return False

@@ -3,7 +3,8 @@
 The first type every non-empty value fits wins, in this order: boolean (true/false), integer
 (no leading zeros, so codes such as 邮编 0571 stay text; fits BIGINT), decimal (plain
 fixed-point, at most MAX_SCALE places → DECIMAL(18, scale), or DECIMAL(38, scale) when wider),
-float (any other number → DOUBLE), date, datetime, text. A column with no
+float (any other number → DOUBLE), date, datetime (where a date alone is its midnight: Excel's
+date-times at 00:00:00 read as dates, and exports often drop a zero time), text. A column with no
 values is text. An override whose type a value does not fit stops the job naming the record
 and column."""
 
@@ -29,13 +30,15 @@ DATETIME_FORMATS = [
     "%Y/%m/%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y/%m/%d %H:%M",
+    *DATE_FORMATS,
 ]
 INTEGER = r"[+-]?(0|[1-9][0-9]{0,17})"
 DECIMAL = r"[+-]?(0|[1-9][0-9]*)\.[0-9]+"
 FLOAT = r"[+-]?((0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?|\.[0-9]+)"
 DATE_SHAPE = r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?"
 DATETIME_SHAPE = (
-    r"[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    r"([0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)"
+    f"|({DATE_SHAPE})"
 )
 ORDER = ("boolean", "integer", "decimal", "float", "date", "datetime")
 SAMPLE_ROWS = 2_000
@@ -173,7 +176,9 @@ def _decide(column: str, kind: str, name: str, found: dict) -> Column | None:
     if kind != "decimal":
         return Column(column, kind)
     scale, whole = int(found[f"{name}_scale"] or 0), int(found[f"{name}_whole"] or 0)
-    if scale == 0 or scale > MAX_SCALE or whole + scale > 38:
+    if scale > MAX_SCALE:
+        return None  # not the plain fixed-point a decimal column takes: float decides
+    if scale == 0 or whole + scale > 38:
         return Column(column, FieldType.TEXT)  # whole numbers past BIGINT stay exact, as text
     precision = NARROW_PRECISION if whole + scale <= NARROW_PRECISION else 38
     return Column(column, kind, scale, precision)

@@ -1,20 +1,22 @@
-"""Locked-down DuckDB connections over one table's data file.
+"""Locked-down DuckDB connections over one table's data files.
 
 Every read of a table goes through `connect()` (or the per-process cache `shared()` of such
-connections): an in-memory DuckDB whose only relation is the view `data` over the Parquet file,
-then locked down in this order — the file is the only path DuckDB may open (`allowed_paths`),
-all other file and network access is off (`enable_external_access=false`), memory and threads
-are capped, and `lock_configuration=true` so no later statement can undo any of it. Extensions
-never install or load themselves (offline machines; nothing downloads at query time).
+connections): an in-memory DuckDB whose only relation is the view `data` over the table's
+Parquet files (its base file and appended parts, read in that order, which is row order),
+then locked down in this order — those files are the only paths DuckDB may open
+(`allowed_paths`), all other file and network access is off (`enable_external_access=false`),
+memory and threads are capped, and `lock_configuration=true` so no later statement can undo
+any of it. Extensions never install or load themselves (offline machines; nothing downloads
+at query time).
 
 DuckDB has no statement timeout, so `Connection.run` arms a timer thread that interrupts the
 query when the time limit passes.
 
 Opening DuckDB costs ~20 ms (it loads its built-in extensions), more than a whole page of rows,
 so the rows and aggregate queries — built entirely by our own code from the stored schema — run
-on cursors of a connection kept per data file and process (files are immutable, so a kept
-connection never goes stale). The SQL endpoint, which runs text a client wrote, gets a fresh
-connection of its own each time.
+on cursors of a connection kept per list of data files and process (files are immutable and a
+change of a table's data changes its list, so a kept connection never goes stale). The SQL
+endpoint, which runs text a client wrote, gets a fresh connection of its own each time.
 """
 
 from __future__ import annotations
@@ -71,16 +73,23 @@ def _memory(value: int | str) -> str:
     return str(value)
 
 
+def _resolved(paths: Path | str | Sequence[Path | str]) -> list[Path]:
+    """One path or a list of them, absolute, in the order given."""
+    listed = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return [Path(p).resolve() for p in listed]
+
+
 def connect(
-    path: Path | str,
+    paths: Path | str | Sequence[Path | str],
     *,
     memory_limit: int | str | None = None,
     threads: int | None = None,
     timeout: float | None = None,
 ) -> Connection:
-    """A new locked-down connection in which the file at `path` is the relation `data`."""
-    path = Path(path).resolve()
-    if not path.is_file():
+    """A new locked-down connection in which the file at `paths` (or the files, one after
+    the other) is the relation `data`."""
+    files = _resolved(paths)
+    if not files or not all(f.is_file() for f in files):
         raise DataFileMissing(_("数据文件不存在，请稍后再试或联系数据提供部门。"))
     defaults = limits()
     raw = duckdb.connect(
@@ -95,7 +104,7 @@ def connect(
     try:
         _lock_down(
             raw,
-            path,
+            files,
             memory_limit=memory_limit or defaults["memory_limit"],
             threads=threads or defaults["threads"],
         )
@@ -105,12 +114,12 @@ def connect(
     return Connection(raw, timeout if timeout is not None else defaults["timeout"])
 
 
-def _lock_down(raw: duckdb.DuckDBPyConnection, path: Path, *, memory_limit, threads) -> None:
-    """The order matters: the view is made while the file may still be read, then the file
-    becomes the only one allowed, then every other access goes, then the caps, then the lock."""
-    location = _sql_string(str(path))
-    raw.execute(f"CREATE VIEW data AS SELECT * FROM read_parquet({location})")  # noqa: S608
-    raw.execute(f"SET allowed_paths = [{location}]")
+def _lock_down(raw: duckdb.DuckDBPyConnection, files: list[Path], *, memory_limit, threads) -> None:
+    """The order matters: the view is made while the files may still be read, then they become
+    the only ones allowed, then every other access goes, then the caps, then the lock."""
+    locations = "[" + ", ".join(_sql_string(str(f)) for f in files) + "]"
+    raw.execute(f"CREATE VIEW data AS SELECT * FROM read_parquet({locations})")  # noqa: S608
+    raw.execute(f"SET allowed_paths = {locations}")
     raw.execute("SET enable_external_access = false")
     raw.execute(f"SET memory_limit = {_sql_string(_memory(memory_limit))}")
     raw.execute(f"SET threads = {int(threads)}")
@@ -182,14 +191,15 @@ _kept: OrderedDict[tuple[str, str], Connection] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
-def shared(path: Path | str) -> Connection:
-    """A cursor of this process's kept connection over `path` (made on first use; the least
-    recently used of more than KEPT files is let go). Close the cursor after use."""
-    key = (str(Path(path).resolve()), repr(sorted(limits().items())))
+def shared(paths: Path | str | Sequence[Path | str]) -> Connection:
+    """A cursor of this process's kept connection over `paths` (made on first use; the least
+    recently used of more than KEPT lists of files is let go). Close the cursor after use."""
+    files = _resolved(paths)
+    key = ("\n".join(map(str, files)), repr(sorted(limits().items())))
     with _kept_lock:
         base = _kept.get(key)
         if base is None:
-            base = connect(path)
+            base = connect(files)
             _kept[key] = base
             while len(_kept) > KEPT:
                 # Not closed here: a cursor in use elsewhere keeps the database open until it

@@ -4,7 +4,10 @@ The order is always total: the row id is the last sort key, so two requests for 
 pages never repeat or skip a row. Deep pages use a cursor instead of an offset: it carries the
 sort-key values of the last row returned (signed, so a client cannot forge one), and the next
 page starts after them — a condition DuckDB can push into the Parquet scan, so page 50,000 costs
-what page 2 does.
+what page 2 does. A cursor also carries the generation of the table's data it was made on: once
+rows are appended or replaced the pages after it may have moved, so it is refused with a 400
+asking to start again from the first page rather than answered with a page that skips or
+repeats rows.
 """
 
 from __future__ import annotations
@@ -176,10 +179,11 @@ def order_by(keys: list[tuple[Column, bool]]) -> str:
 
 
 def _ordering(keys: list[tuple[Column, bool]]) -> str:
-    """The ORDER BY clause. In row order none is needed: the data file is written in `_row_id`
-    order and DuckDB keeps a scan's order (preserve_insertion_order, on by default), so the scan
-    stops after the page instead of sorting every row — with the cursor's `_row_id > ?`, which
-    skips whole row groups by their statistics, any page in row order costs about the first."""
+    """The ORDER BY clause. In row order none is needed: each data file is written in `_row_id`
+    order, a part's rows after those of the files before it, the files are read in that order,
+    and DuckDB keeps a scan's order (preserve_insertion_order, on by default), so the scan stops
+    after the page instead of sorting every row — with the cursor's `_row_id > ?`, which skips
+    whole row groups by their statistics, any page in row order costs about the first."""
     if len(keys) == 1 and keys[0][0].id == ROW_ID and not keys[0][1]:
         return ""
     return f"ORDER BY {order_by(keys)}"
@@ -215,7 +219,8 @@ def _past(column: Column, desc: bool, value: Any) -> Clause | None:
 
 
 def _fingerprint(table, params: RowsParams, keys: list[tuple[Column, bool]]) -> str:
-    """What a cursor belongs to: the table and the question, not the page."""
+    """What a cursor belongs to: the table and the question, not the page (nor the generation
+    of the data, which the cursor carries apart so a stale one gets its own message)."""
     question = [
         str(table.pk),
         params.filters,
@@ -235,18 +240,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def make_cursor(fingerprint: str, values: list[Any]) -> str:
+def make_cursor(fingerprint: str, values: list[Any], generation: int = 0) -> str:
     return signing.dumps(
-        {"f": fingerprint, "v": [_plain(v) for v in values]}, salt=CURSOR_SALT, compress=True
+        {"f": fingerprint, "g": generation, "v": [_plain(v) for v in values]},
+        salt=CURSOR_SALT,
+        compress=True,
     )
 
 
-def read_cursor(raw: str, fingerprint: str, keys: list[tuple[Column, bool]]) -> list[Any]:
-    """The sort-key values a cursor carries, checked: signed by us, made for this question."""
+def read_cursor(
+    raw: str, fingerprint: str, keys: list[tuple[Column, bool]], generation: int = 0
+) -> list[Any]:
+    """The sort-key values a cursor carries, checked: signed by us, made for this question,
+    on the data as it is now."""
     try:
         data = signing.loads(raw, salt=CURSOR_SALT)
         if data["f"] != fingerprint or len(data["v"]) != len(keys):
             raise ValueError
+        if data.get("g", 0) != generation:
+            raise BadParameter("cursor", _("数据已更新，请从第一页重新查询。"))
         return [
             None if v is None else CONVERTERS[c.type](v)
             for (c, _d), v in zip(keys, data["v"], strict=True)
@@ -266,20 +278,21 @@ def query_rows(table, params: RowsParams) -> RowsResult:
     where = conditions(schema, params.filters, params.where, params.q)
     fingerprint = _fingerprint(table, params, keys)
     page = list(where)
+    generation = table.generation
     if params.cursor:
-        page.append(_after(keys, read_cursor(params.cursor, fingerprint, keys)))
+        page.append(_after(keys, read_cursor(params.cursor, fingerprint, keys, generation)))
     with open_table(table) as con:
         records, last = _page(con, output, keys, combine(page), params)
-        total = _total(con, table, where, bool(params.where), fingerprint)
+        total = _total(con, table, where, bool(params.where), f"{fingerprint}:{generation}")
     more = len(records) > params.limit
     records = records[: params.limit]
-    cursor = make_cursor(fingerprint, last) if more and last is not None else None
+    cursor = make_cursor(fingerprint, last, generation) if more and last is not None else None
     return RowsResult([c.out() for c in output], records, total, cursor)
 
 
 def open_table(table) -> Connection:
-    """A cursor on the kept locked-down connection over the table's data file."""
-    return shared(get_engine().data_file(table))
+    """A cursor on the kept locked-down connection over the table's data files."""
+    return shared(get_engine().data_files(table))
 
 
 def _page(
@@ -308,8 +321,9 @@ def _page(
 
 
 def _total(con: Connection, table, where: list[Clause], has_where: bool, key: str) -> int:
-    """The number of matching rows. A table's data never changes, so the count of a question
-    is kept in the cache: following the cursor through a large result counts once."""
+    """The number of matching rows. A generation of a table's data never changes, so the count
+    of a question is kept in the cache under it (`key`): following the cursor through a large
+    result counts once."""
     if not where and table.row_count is not None:
         return table.row_count
     cache_key = f"kaifang:rows-total:{key}"

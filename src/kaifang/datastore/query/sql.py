@@ -8,8 +8,8 @@ Two walls, each enough alone:
    functions — no table functions (read_csv, read_parquet, glob, query, range …), no system
    tables, no PRAGMA, ATTACH, COPY, SET, INSTALL, LOAD, CALL, no second statement. The tree is
    then written out again by sqlglot with a row cap added; that text, not the client's, runs.
-2. It runs on a fresh connection from `connection.connect`: the data file is the only path
-   DuckDB may open, external access is off, memory and threads are capped, configuration is
+2. It runs on a fresh connection from `connection.connect`: the table's data files are the only
+   paths DuckDB may open, external access is off, memory and threads are capped, configuration is
    locked, and a timer interrupts it at the time limit (which is what ends a recursive CTE
    that never stops).
 """

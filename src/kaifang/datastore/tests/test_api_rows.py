@@ -246,6 +246,16 @@ def test_given_more_rows_than_the_cap_when_sql_posted_then_truncated(client, tab
     assert body["truncated"] is True
 
 
+def test_given_a_body_that_is_not_json_when_sql_posted_then_400_in_chinese(client, table):
+    response = client.post(url(table, "sql"), b"SELECT {", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "bad_request",
+        "message": "请求体无法解析：应为 UTF-8 编码的 JSON 对象。",
+    }
+
+
 def test_given_hostile_sql_when_posted_then_400_naming_sql(client, table):
     response = client.post(
         url(table, "sql"),

@@ -57,6 +57,7 @@ PROFILE = {
 
 
 def _table(dataset, rows=None, fields=FIELDS, profile=PROFILE, **kw):
+    profile = {"columns": profile} if profile else {}
     table = make_table(dataset, _rows() if rows is None else rows, fields, **kw)
     table.profile = profile
     table.save(update_fields=["profile"])

@@ -13,7 +13,8 @@ from kaifang.datastore.tests.tables import field
 
 
 def _table(fields, profile=None) -> DatastoreTable:
-    return DatastoreTable(fields=[field(**f) for f in fields], profile=profile or {})
+    profile = {"columns": profile} if profile else {}
+    return DatastoreTable(fields=[field(**f) for f in fields], profile=profile)
 
 
 def _top(n: int) -> dict:
