@@ -20,6 +20,11 @@ PUBLIC_ROUTES = {
     "web:domain-list",
     "web:domain-detail",
     "web:feed-datasets",
+    "web:feed-datasets-rss",
+    "web:feed-domain",
+    "web:feed-domain-rss",
+    "web:feed-department",
+    "web:feed-department-rss",
     "web:sitemap",
     "web:robots",
     "catalog:dataset-list",
@@ -43,12 +48,35 @@ PUBLIC_ROUTES = {
     "datastore:resource-export",
     "datastore:resource-preview",
     "datastore:resource-chart",
+    "api:search-suggest",
+    "api:search-hot",
     "api:unknown_path",
+    "interop:catalog",
+    "interop:catalog-format",
+    "interop:dataset",
+    "interop:dataset-format",
+    "interop:datapackage",
+    "interop:data-json",
+    "interop:ckan-action",
+    "interop:ckan-action-unversioned",
 }
 #: routes that show no dataset at all (documentation, language switch)
-NO_DATASET_ROUTES = {"api:openapi-json", "api:openapi-view", "set_language"}
+NO_DATASET_ROUTES = {
+    "api:openapi-json",
+    "api:openapi-view",
+    "set_language",
+    "interop:codelist",
+    "interop:codelist-format",
+    "interop:opensearch",
+}
 #: route namespaces or names behind sign-in, role-checked in their own tests
-SIGNED_IN_PREFIXES = ("admin:", "accounts:", "catalog:workspace", "catalog:review")
+SIGNED_IN_PREFIXES = (
+    "admin:",
+    "accounts:",
+    "catalog:workspace",
+    "catalog:review",
+    "catalog_xlsx:",
+)
 SIGNED_IN_ROUTES = {
     "catalog:dataset-create",
     "catalog:dataset-edit",
@@ -106,6 +134,13 @@ def catalog(datasets_in_every_state):
     return datasets_in_every_state
 
 
+def _body(response) -> str:
+    """The text of a response, streamed (data.json) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
 def _visitor(request, who, client):
     if who != "anonymous":
         client.force_login(request.getfixturevalue(who))
@@ -124,11 +159,41 @@ def _list_surfaces(catalog) -> list[str]:
         "/domains/",
         "/domains/6/",
         "/feeds/datasets.atom",
+        "/feeds/datasets.rss",
+        "/feeds/domains/6.atom",
+        f"/feeds/departments/{department.name}.rss",
         "/sitemap.xml",
+        "/catalog",
+        "/catalog.ttl",
+        "/catalog.rdf",
+        "/catalog.jsonld",
+        "/data.json",
         "/api/v1/datasets?limit=100",
         "/api/v1/datasets?q=状态&limit=100",
         "/api/v1/departments",
         "/api/v1/domains",
+        "/api/v1/search/suggest?q=状态",
+        "/api/v1/search/suggest?q=zhuangtai",
+        "/api/v1/search/suggest?q=私有",
+        "/api/v1/search/suggest?q=有条件",
+        "/api/v1/search/hot",
+        *_ckan_list_surfaces(department),
+    ]
+
+
+def _ckan_list_surfaces(department) -> list[str]:
+    """The CKAN Action API's lists (interop/ckan), under both of its prefixes."""
+    facets = '["organization", "groups", "tags", "res_format", "license_id"]'
+    return [
+        "/api/3/action/package_list",
+        "/api/3/action/current_package_list_with_resources?limit=100",
+        f"/api/3/action/package_search?rows=100&include_private=true&facet.field={facets}",
+        "/api/3/action/package_search?q=状态&rows=100",
+        "/api/3/action/package_search?fq=groups:domain-6&sort=name asc&rows=100",
+        f"/api/action/organization_show?id={department.name}&include_datasets=true",
+        "/api/action/organization_list?all_fields=true",
+        "/api/action/group_show?id=domain-6&include_datasets=true",
+        "/api/action/tag_list?all_fields=true",
     ]
 
 
@@ -138,7 +203,7 @@ def test_hidden_datasets_appear_on_no_public_surface(request, client, catalog, w
 
     for url in _list_surfaces(catalog):
         response = client.get(url)
-        body = response.content.decode()
+        body = _body(response)
         assert response.status_code == 200, url
         for kind in HIDDEN:
             dataset = catalog[kind]
@@ -168,8 +233,20 @@ def test_hidden_datasets_and_their_resources_answer_404(request, client, catalog
         f"/api/v1/resources/{resource.pk}/rows",
         f"/api/v1/resources/{resource.pk}/aggregate",
         f"/api/v1/resources/{resource.pk}/schema",
+        f"/dataset/{dataset.name}",
+        f"/dataset/{dataset.pk}",
+        f"/dataset/{dataset.name}.ttl",
+        f"/dataset/{dataset.name}.jsonld",
+        f"/dataset/{dataset.name}/datapackage.json",
+        f"/api/3/action/package_show?id={dataset.name}",
+        f"/api/action/package_show?id={dataset.pk}",
+        f"/api/3/action/resource_show?id={resource.pk}",
+        f"/api/3/action/datastore_search?resource_id={resource.pk}",
     ]:
         assert client.get(url).status_code == 404, url
+    ckan_sql = {"sql": f'SELECT 1 FROM "{resource.pk}"'}  # noqa: S608
+    ckan = client.post("/api/3/action/datastore_search_sql", ckan_sql, "application/json")
+    assert ckan.status_code == 404
     sql = {"sql": "SELECT 1"}
     posted = client.post(f"/api/v1/resources/{resource.pk}/sql", sql, "application/json")
     assert posted.status_code == 404
@@ -189,6 +266,8 @@ def test_counts_and_facets_count_public_datasets_only(request, client, catalog, 
     assert sum(f["count"] for f in listing["facets"]["open_type"]) == 2
     assert departments[department.name]["dataset_count"] == 2
     assert domains["6"]["dataset_count"] == 2
+    ckan = client.get('/api/3/action/package_search?facet.field=["groups"]').json()["result"]
+    assert ckan["count"] == 2 and ckan["facets"]["groups"] == {"domain-6": 2}
 
 
 def test_a_member_sees_the_private_dataset_but_no_unpublished_one_in_lists(
@@ -232,6 +311,15 @@ def test_conditional_data_shows_metadata_but_its_files_need_an_application(
     for endpoint in ("rows", "aggregate", "schema"):
         rows = client.get(f"/api/v1/resources/{resource.pk}/{endpoint}")
         assert rows.status_code == 403 and rows.json()["error"]["code"] == "access_required"
+    ckan_show = client.get(f"/api/3/action/package_show?id={dataset.name}")
+    ckan_rows = client.get(f"/api/3/action/datastore_search?resource_id={resource.pk}")
+    assert ckan_show.status_code == 200 and ckan_show.json()["result"]["title"] == dataset.title
+    assert ckan_rows.status_code == 403
+    assert ckan_rows.json()["error"]["__type"] == "Authorization Error"
+    for url in ("/catalog.ttl", "/data.json", f"/dataset/{dataset.name}.rdf"):
+        body = _body(client.get(url))
+        assert dataset.title in body and f"/resources/{resource.pk}/download" not in body, url
+    assert client.get(f"/dataset/{dataset.name}/datapackage.json").status_code == 403
 
 
 def test_withdrawing_takes_a_dataset_off_every_surface_at_once(client, catalog, publisher):
@@ -244,6 +332,6 @@ def test_withdrawing_takes_a_dataset_off_every_surface_at_once(client, catalog, 
     services.withdraw(Actor.for_user(publisher), dataset, "数据有误，暂时下线")
 
     for url in _list_surfaces(catalog):
-        assert dataset.title not in client.get(url).content.decode(), url
+        assert dataset.title not in _body(client.get(url)), url
     assert client.get(f"/datasets/{dataset.name}/").status_code == 404
     assert client.get("/api/v1/datasets?limit=1").json()["count"] == 1

@@ -75,6 +75,7 @@ class Field:
     guide: str = ""
     dcat: str = ""
     ckan: str = ""
+    pod: str = ""
     max_length: int | None = None
     max_items: int | None = None
     pattern: str | None = None
@@ -187,6 +188,7 @@ def _parse_field(raw: dict[str, Any], where: str) -> Field:
         guide=raw.get("guide", ""),
         dcat=raw.get("dcat", ""),
         ckan=raw.get("ckan", ""),
+        pod=raw.get("pod", ""),
         max_length=raw.get("max_length"),
         max_items=raw.get("max_items"),
         pattern=raw.get("pattern"),
