@@ -13,13 +13,14 @@ PORT ?= 8000
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help demo serve test lint format bench venv assets services chromium clean
+.PHONY: help demo serve test lint format bench bench-datastore venv assets services chromium clean
 
 help:
 	@echo "make demo    演示站点 / serve the demo portal at http://$(HOST):$(PORT)"
 	@echo "make test    全部检查 / lint, migrations, the suite on SQLite and on PostgreSQL"
 	@echo "make serve   启动服务（不加载演示数据）/ serve KAIFANG_HOME without demo data"
 	@echo "make bench   页面性能基准 / page benchmarks, written to docs/benchmarks.md"
+	@echo "make bench-datastore  数据存储基准（2 核 30–60 分钟）/ datastore vs PostgreSQL and Datasette"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make clean   删除虚拟环境、node_modules 与构建产物 / remove venv, node_modules, build output"
@@ -68,6 +69,11 @@ format: venv
 bench: venv assets
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/pages.py --search-cache 0
+
+# Generates a 5-million-row file, installs Datasette and sqlite-utils into their own venv under
+# var/bench-datastore, starts PostgreSQL and Redis when down; never part of `make test`.
+bench-datastore: venv
+	$(BIN)/python bench/datastore/run.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) src/*.egg-info

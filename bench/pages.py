@@ -22,8 +22,6 @@ import http.client
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,7 +30,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-KAIFANG = Path(sys.executable).with_name("kaifang")
+if __package__ in (None, ""):  # run as a script: make the `bench` package importable
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    KAIFANG,
+    free_port,
+    get,
+    machine,
+    percentile,
+    replace_section,
+    start_server,
+    stop_server,
+    wait_for,
+)
+
 FLOOR_PATH = "/static/bench/floor-20k.txt"
 FLOOR_SIZE = 20 * 1024
 GOALS_MS = {"home": 30, "dataset list": 30, "dataset page": 30, "API list": 15}
@@ -91,46 +103,8 @@ def prepare(env: dict[str, str], home: Path) -> None:
     floor.write_bytes((line * (FLOOR_SIZE // len(line) + 1))[:FLOOR_SIZE])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    """`kaifang serve` with 2 workers; its log goes to KAIFANG_HOME/bench-server.log."""
-    command = [str(KAIFANG), "serve", "--port", str(port), "--workers", "2"]
-    log = (Path(env["KAIFANG_HOME"]) / "bench-server.log").open("w")
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
-    connection.request("GET", path, headers={"Accept-Language": "zh-hans"})
-    response = connection.getresponse()
-    return response.status, response.read()
-
-
 def wait_until_up(connection: http.client.HTTPConnection, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            status, _ = get(connection, FLOOR_PATH)
-            if status == 200:
-                return
-        except OSError:
-            connection.close()
-        if time.monotonic() > deadline:
-            raise SystemExit("服务未能启动 / the server did not come up")
-        time.sleep(0.3)
+    wait_for(connection, FLOOR_PATH, timeout)
 
 
 def bench_targets(connection: http.client.HTTPConnection) -> dict[str, str]:
@@ -188,11 +162,6 @@ def measure(
     return timings
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(fraction * len(ordered)), len(ordered) - 1)]
-
-
 def render(
     timings: dict[str, list[float]],
     targets: dict[str, str],
@@ -236,30 +205,11 @@ def render(
     )
 
 
-def machine() -> str:
-    model = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} cores ({model or platform.machine()})"
-
-
 def write_section(path: Path, report: str, *, cached: bool) -> None:
     """Replace this benchmark's section of the file (one for each search cache mode), keeping
     everything else in it."""
     start, end = (START, END) if cached else (START_UNCACHED, END_UNCACHED)
-    section = f"{start}\n{report}\n{end}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        after = rest.split(end, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, report, start, end)
 
 
 if __name__ == "__main__":
