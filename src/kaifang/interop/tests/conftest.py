@@ -1,8 +1,8 @@
 """Fixtures of the interoperability tests: the standards' own validators, loaded once, and the
 small demo catalog (taken from the catalog tests when they built it, else built here).
 
-The validators read the standards' files from `../shared/standards` beside the project; the
-product itself never depends on them.
+The validators read the standards' own files from `standards/` at the top of the repository;
+the product itself never depends on them.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from kaifang.catalog.tests.conftest import (  # noqa: F401  (the fixture and ord
     pytest_collection_modifyitems,
 )
 
-STANDARDS = Path(__file__).resolve().parents[5] / "shared" / "standards"
-if not STANDARDS.is_dir():  # a checkout elsewhere: ../shared beside the working directory
-    STANDARDS = Path.cwd().parent / "shared" / "standards"
+#: the standards' files the validators use, kept verbatim in the repository (standards/README.md)
+STANDARDS = Path(__file__).resolve().parents[4] / "standards"
 
 
 def dcat_ap_shapes() -> Graph:
