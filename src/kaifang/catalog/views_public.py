@@ -45,25 +45,7 @@ SORTS = (
     ("downloads", gettext_lazy("最常用")),
     ("title", gettext_lazy("名称")),
 )
-MAX_PAGE = 10_000
 FACET_SHOWN = 8  # values shown before the rest fold away under "更多"
-
-
-def _page_number(raw: str | None) -> int:
-    """The `page` parameter: a positive integer, 1 when absent."""
-    if raw in (None, ""):
-        return 1
-    try:
-        page = int(raw)
-    except ValueError:
-        page = 0
-    if not 1 <= page <= MAX_PAGE:
-        raise Invalid(
-            _("参数 page 应为 1–%(max)d 的整数（收到“%(value)s”）。")
-            % {"max": MAX_PAGE, "value": str(raw)[:50]},
-            errors={"page": ["invalid"]},
-        )
-    return page
 
 
 def parse_search(request: HttpRequest, fixed: dict[str, str]) -> selectors.SearchParams:
@@ -72,7 +54,7 @@ def parse_search(request: HttpRequest, fixed: dict[str, str]) -> selectors.Searc
     query = request.GET.copy()
     for key, value in fixed.items():
         query.setlist(key, [value])
-    page = _page_number(query.pop("page", [None])[-1])
+    page = querystring.page_number(query.pop("page", [None])[-1])
     params = selectors.SearchParams.from_query(query)
     if page > 1:
         params = dataclasses.replace(params, offset=(page - 1) * params.limit)

@@ -44,7 +44,6 @@ from kaifang.web import querystring
 logger = logging.getLogger("kaifang.datastore")
 
 PAGE_SIZE = 20
-MAX_PAGE = 10_000
 TABLE_KEYS = ("page", "sort", "order", "col", "val", "q")
 BUILDER_KEYS = ("x", "y", "agg")
 TOP_SHOWN = 5
@@ -113,7 +112,7 @@ class TableQuery:
                 errors={"order": ["invalid"]},
             )
         return cls(
-            page=_page(query.get("page")),
+            page=querystring.page_number(query.get("page")),
             sort=sort,
             order=order,
             col=col,
@@ -131,22 +130,6 @@ class TableQuery:
         if self.col and self.val:
             params["filters"] = json.dumps(_filter(table, self.col, self.val), ensure_ascii=False)
         return params
-
-
-def _page(raw: str | None) -> int:
-    if raw in (None, ""):
-        return 1
-    try:
-        page = int(raw)
-    except ValueError:
-        page = 0
-    if not 1 <= page <= MAX_PAGE:
-        raise Invalid(
-            _("参数 page 应为 1–%(max)d 的整数（收到“%(v)s”）。")
-            % {"max": MAX_PAGE, "v": str(raw)[:50]},
-            errors={"page": ["invalid"]},
-        )
-    return page
 
 
 def _filter(table: DatastoreTable, column: str, text: str) -> dict[str, Any]:
@@ -242,7 +225,7 @@ def _pages(action: str, query: QueryDict, current: int, total: int) -> dict[str,
     shown = sorted(n for n in {1, total, *range(current - 2, current + 3)} if 1 <= n <= total)
     return {
         "prev": href(current - 1) if current > 1 else "",
-        "next": href(current + 1) if current < min(total, MAX_PAGE) else "",
+        "next": href(current + 1) if current < min(total, querystring.MAX_PAGE) else "",
         "numbers": [{"n": n, "href": href(n), "current": n == current} for n in shown],
     }
 

@@ -10,8 +10,31 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from kaifang.core.errors import Invalid
 
 PAGING = ("page", "offset")
+#: the deepest page a list or a preview goes to
+MAX_PAGE = 10_000
+
+
+def page_number(raw: str | None) -> int:
+    """The `page` parameter of a list or a preview: an integer from 1 to MAX_PAGE, 1 when
+    absent. Raises Invalid naming `page` in Chinese otherwise."""
+    if raw in (None, ""):
+        return 1
+    try:
+        page = int(raw)
+    except ValueError:
+        page = 0
+    if not 1 <= page <= MAX_PAGE:
+        raise Invalid(
+            _("参数 page 应为 1–%(max)d 的整数（收到“%(value)s”）。")
+            % {"max": MAX_PAGE, "value": str(raw)[:50]},
+            errors={"page": ["invalid"]},
+        )
+    return page
 
 
 def replace(query: QueryDict, *, keep_page: bool = False, **changes: Any) -> str:
