@@ -49,19 +49,13 @@ class HarvestSourceForm(forms.ModelForm):
         return mode
 
 
+#: what a job did, in the order its report gives it
+JOB_COUNTS = ("added", "updated", "unchanged", "withdrawn", "failed")
+
+
 class JobInline(ReadOnly, admin.TabularInline):
     model = HarvestJob
-    fields = (
-        "status",
-        "full",
-        "started_at",
-        "finished_at",
-        "added",
-        "updated",
-        "unchanged",
-        "withdrawn",
-        "failed",
-    )
+    fields = ("status", "full", "started_at", "finished_at", *JOB_COUNTS)
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -116,18 +110,7 @@ class HarvestSourceAdmin(PlatformAdminOnly, admin.ModelAdmin):
 
 @admin.register(HarvestJob)
 class HarvestJobAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = (
-        "source",
-        "status",
-        "full",
-        "started_at",
-        "finished_at",
-        "added",
-        "updated",
-        "unchanged",
-        "withdrawn",
-        "failed",
-    )
+    list_display = ("source", "status", "full", "started_at", "finished_at", *JOB_COUNTS)
     list_filter = ("status", "source")
     readonly_fields = (
         "source",
@@ -136,10 +119,6 @@ class HarvestJobAdmin(ReadOnly, admin.ModelAdmin):
         "since",
         "started_at",
         "finished_at",
-        "added",
-        "updated",
-        "unchanged",
-        "withdrawn",
-        "failed",
+        *JOB_COUNTS,
         "report",
     )
