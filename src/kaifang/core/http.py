@@ -25,7 +25,7 @@ import json
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -101,11 +101,19 @@ class Limits:
         return cls(**values)
 
 
-def get(url: str, *, limits: Limits | None = None, headers: dict[str, str] | None = None):
-    """GET `url` under the rules above and return the final 2xx Response."""
+def get(
+    url: str,
+    *,
+    limits: Limits | None = None,
+    headers: dict[str, str] | None = None,
+    sink: BinaryIO | None = None,
+):
+    """GET `url` under the rules above and return the final 2xx Response. With `sink` (a
+    binary file open for writing) a 2xx body is streamed into it instead of memory, under the
+    same size limit, and the Response's body is empty."""
     limits = limits or Limits.from_settings()
     for _hop in range(MAX_REDIRECTS + 1):
-        response = _get_with_retries(url, limits, headers or {})
+        response = _get_with_retries(url, limits, headers or {}, sink)
         if response.status in {301, 302, 303, 307, 308}:
             location = response.headers.get("location")
             if not location:
@@ -125,12 +133,14 @@ def get_json(url: str, *, limits: Limits | None = None) -> Any:
     return get(url, limits=limits, headers={"Accept": "application/json"}).json()
 
 
-def _get_with_retries(url: str, limits: Limits, headers: dict[str, str]) -> Response:
+def _get_with_retries(
+    url: str, limits: Limits, headers: dict[str, str], sink: BinaryIO | None = None
+) -> Response:
     """One hop: retried on connection errors and 5xx, with waits of 0.5, 1, 2 … seconds."""
     attempt = 0
     while True:
         try:
-            response = _get_once(url, limits, headers)
+            response = _get_once(url, limits, headers, sink)
         except ConnectionFailed:
             if attempt >= limits.retries:
                 raise
@@ -219,7 +229,9 @@ def _allowed(host: str, address: Address, allowed_hosts: tuple[str, ...]) -> boo
     return False
 
 
-def _get_once(url: str, limits: Limits, headers: dict[str, str]) -> Response:
+def _get_once(
+    url: str, limits: Limits, headers: dict[str, str], sink: BinaryIO | None = None
+) -> Response:
     target = check_url(url, limits.allowed_hosts)
     pool = _pool(target, limits)
     host_header = target.host if target.port in {80, 443} else f"{target.host}:{target.port}"
@@ -231,7 +243,8 @@ def _get_once(url: str, limits: Limits, headers: dict[str, str]) -> Response:
             "GET", target.path, headers=sent, redirect=False, retries=False, preload_content=False
         )
         try:
-            body = _read_limited(raw, url, limits.max_bytes)
+            into = sink if 200 <= raw.status < 300 else None
+            body = _read_limited(raw, url, limits.max_bytes, into)
         finally:
             raw.release_conn()
     except urllib3.exceptions.HTTPError as exc:
@@ -260,12 +273,15 @@ def _pool(target: Target, limits: Limits) -> urllib3.HTTPConnectionPool:
     return urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, maxsize=1)
 
 
-def _read_limited(raw, url: str, max_bytes: int) -> bytes:
+def _read_limited(raw, url: str, max_bytes: int, sink: BinaryIO | None = None) -> bytes:
     """Read the body in chunks and stop as soon as it passes `max_bytes`, whatever the
-    Content-Length header claimed."""
+    Content-Length header claimed; into `sink` when given (emptied first, as a retry may
+    follow a broken-off attempt)."""
     declared = raw.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(url, max_bytes)
+    if sink is not None:
+        return _stream_into(raw, url, max_bytes, sink)
     chunks: list[bytes] = []
     size = 0
     for chunk in raw.stream(CHUNK):
@@ -274,6 +290,19 @@ def _read_limited(raw, url: str, max_bytes: int) -> bytes:
             raise _too_large(url, max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _stream_into(raw, url: str, max_bytes: int, sink: BinaryIO) -> bytes:
+    sink.seek(0)
+    sink.truncate()
+    size = 0
+    for chunk in raw.stream(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(url, max_bytes)
+        sink.write(chunk)
+    sink.flush()
+    return b""
 
 
 def _too_large(url: str, max_bytes: int) -> FetchFailed:

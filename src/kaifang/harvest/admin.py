@@ -42,12 +42,6 @@ class HarvestSourceForm(forms.ModelForm):
             label=gettext_lazy("来源类型"), choices=backend_choices()
         )
 
-    def clean_mode(self):
-        mode = self.cleaned_data["mode"]
-        if mode == HarvestSource.Mode.MIRROR:
-            raise forms.ValidationError(_("镜像文件方式尚未提供，请选择“仅登记链接”。"))
-        return mode
-
 
 #: what a job did, in the order its report gives it
 JOB_COUNTS = ("added", "updated", "unchanged", "withdrawn", "failed")

@@ -130,3 +130,30 @@ class HarvestedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.name}:{self.remote_id}"
+
+
+class MirroredFile(models.Model):
+    """A local file resource kept as the copy of a remote file by a mirror source: which remote
+    resource it copies, what the remote said of the file when it was last fetched (its hash,
+    size and modification time, when it says them) and the hash of what was fetched, so a run
+    fetches a file again only when it changed."""
+
+    record = models.ForeignKey(HarvestedRecord, on_delete=models.CASCADE, related_name="files")
+    resource = models.OneToOneField(
+        "catalog.Resource", on_delete=models.CASCADE, related_name="mirrored_file"
+    )
+    remote_key = models.CharField(_("远端资源标识"), max_length=500)
+    url = models.URLField(_("远端文件地址"), max_length=1000)
+    signature = models.JSONField(_("远端文件特征"), default=dict, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    fetched_at = models.DateTimeField(_("获取时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("镜像文件")
+        verbose_name_plural = _("镜像文件")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "remote_key"], name="mirrored_file_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record}:{self.remote_key}"

@@ -15,6 +15,11 @@ catalog at once from either kind of source: that only ever removes.
 
 Each remote record is written in its own savepoint: a bad record is reported with its reason
 and the job goes on; nothing of it is left half-written.
+
+A source either links (resources point at the remote files) or mirrors: the remote files are
+fetched (`harvest.mirror`, before the record's savepoint opens) and stored as versions of local
+file resources, through the same storage and ingest pipeline as an upload. A file that cannot be
+fetched fails its record, and the dataset keeps serving the version it had.
 """
 
 from __future__ import annotations
@@ -32,14 +37,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaifang.catalog.models import Dataset, DatasetRevision, Resource, ReviewStage, State
-from kaifang.catalog.schema.validation import MetadataInvalid, is_empty
+from kaifang.catalog.schema.validation import is_empty
 from kaifang.catalog.services import new_dataset_name, revisions, values
-from kaifang.catalog.services.resources import clean_resource_data
 from kaifang.core import audit, names
 from kaifang.core.audit import Actor
-from kaifang.core.errors import InvalidTransition, KaifangError, NotAllowed
+from kaifang.core.errors import KaifangError, NotAllowed
 from kaifang.core.models import AuditEntry
-from kaifang.harvest import permissions
+from kaifang.harvest import bulk, mirror, permissions
 from kaifang.harvest.backends import RecordFailed, RemoteRecord, get_backend
 from kaifang.harvest.models import HarvestedRecord, HarvestJob, HarvestSource
 from kaifang.organizations import roles
@@ -78,13 +82,8 @@ def save_source(actor: Actor, source: HarvestSource, *, changed: list[str]) -> H
 
 # starting jobs ------------------------------------------------------------------------------
 def check_runnable(source: HarvestSource) -> None:
-    """Refuse, with the reason, a source that cannot run in this version."""
+    """Refuse, with the reason, a source that cannot run (a type no backend reads)."""
     get_backend(source.type)
-    if source.mode == HarvestSource.Mode.MIRROR:
-        raise InvalidTransition(
-            _("来源“%(source)s”设为镜像文件方式，该方式尚未提供，请改为“仅登记链接”。")
-            % {"source": source.title}
-        )
 
 
 def _may_start(actor: Actor, source: HarvestSource) -> bool:
@@ -127,7 +126,7 @@ def start_due_sources(actor: Actor, now: dt.datetime | None = None) -> list[Harv
             continue
         try:
             jobs.append(queue_harvest(actor, source))
-        except KaifangError:  # a source that cannot run (mirror, unknown type) waits for its fix
+        except KaifangError:  # a source that cannot run (unknown type) waits for its fix
             continue
     return jobs
 
@@ -176,7 +175,10 @@ def run_job(job: HarvestJob, *, progress: Progress | None = None) -> HarvestJob:
 
 
 class _Writer:
-    """Takes the records of one job, writes each in its own savepoint and keeps the counts."""
+    """Takes the records of one job a page at a time and keeps the counts: records unchanged
+    since the last run cost no write at all, new ones are checked and then written together
+    (`harvest.bulk`), and changes, withdrawals and a mirror source's files are written one
+    record at a time, each in its own savepoint."""
 
     def __init__(self, source: HarvestSource, job: HarvestJob):
         self.source, self.job = source, job
@@ -185,42 +187,84 @@ class _Writer:
         self.failures: list[dict[str, str]] = []
         self.seen: set[str] = set()
         self.identifiers: dict[str, str] = {}
-        self.timings = {"fetch": 0.0, "write": 0.0}
+        self.timings = {"fetch": 0.0, "files": 0.0, "write": 0.0}
+        self.limits = None
         self.report: dict[str, Any] = {}
         self.clock = time.monotonic()
 
     def run(self, backend, since: dt.datetime | None, progress: Progress | None) -> None:
-        records = iter(backend.records(since))
+        pages = iter(backend.record_pages(since))
+        self.limits = backend.limits
         done = 0
         while True:
             tick = time.monotonic()
-            item = next(records, None)
+            page = next(pages, None)
             self.timings["fetch"] += time.monotonic() - tick
-            if item is None:
+            if page is None:
                 break
-            tick = time.monotonic()
-            self.take(item)
-            self.timings["write"] += time.monotonic() - tick
-            done += 1
-            if progress is not None:
-                progress(done, backend.total())
-        if self.job.full:
-            self.withdraw_missing()
+            for batch in bulk.chunks(page):
+                tick = time.monotonic()
+                self.take_page(batch)
+                self.timings["write"] += time.monotonic() - tick
+                done += len(batch)
+                if progress is not None:
+                    progress(done, backend.total())
+        self.report.update(backend.notes())
+        present = self.seen if self.job.full else backend.remote_ids()
+        if present is not None:
+            self.withdraw_missing(present | self.seen)
 
-    def take(self, item: RemoteRecord | RecordFailed) -> None:
+    def take_page(self, items: list[RemoteRecord | RecordFailed]) -> None:
+        records = [item for item in items if self._admit(item)]
+        known = bulk.known_records(self.source, [r.remote_id for r in records])
+        new: list[bulk.NewRecord] = []
+        for record in records:
+            found = known.get(record.remote_id)
+            if record.deleted or self._has_files(record):
+                self._write(record, found)
+                continue
+            digest = content_hash(record)
+            if found is None:
+                new.append(bulk.NewRecord(record, digest))
+            elif found.content_hash == digest and not found.withdrawn_by_source:
+                self.counts["unchanged"] += 1
+            else:
+                self._write(record, found)
+        self._add_new(new)
+
+    def _admit(self, item: RemoteRecord | RecordFailed) -> bool:
+        """Whether the record is to be written: not a failure of the backend, not seen before
+        in this job, its identifier not another record's of this job."""
         if isinstance(item, RecordFailed):
             self.seen.add(item.remote_id)
             self.fail(item.remote_id, item.reason)
-            return
+            return False
         if item.remote_id in self.seen:
             self.fail(item.remote_id, _("同一条远端记录在本次采集中出现了两次，已跳过重复的一次。"))
-            return
+            return False
         self.seen.add(item.remote_id)
         duplicate = self._duplicate_identifier(item)
         if duplicate:
             self.fail(item.remote_id, duplicate)
+            return False
+        return True
+
+    def _has_files(self, record: RemoteRecord) -> bool:
+        return self.source.mode == HarvestSource.Mode.MIRROR and bool(
+            mirror.file_entries(record.resources)
+        )
+
+    def _add_new(self, new: list[bulk.NewRecord]) -> None:
+        """New records: checked, the failing ones reported, the good ones written together; if
+        that write is refused, one by one, so the one at fault is found."""
+        good, failed = bulk.check_new(self.source, new)
+        for remote_id, reason in failed:
+            self.fail(remote_id, reason)
+        if bulk.write_new(self.actor, self.source, good):
+            self.counts["added"] += len(good)
             return
-        self._write(item)
+        for item in good:
+            self._write(item.record, None)
 
     def _duplicate_identifier(self, item: RemoteRecord) -> str:
         code = str(item.values.get("identifier") or "")
@@ -234,23 +278,56 @@ class _Writer:
             "other": first,
         }
 
-    def _write(self, item: RemoteRecord) -> None:
+    def _write(self, item: RemoteRecord, known: HarvestedRecord | None) -> None:
+        """One record in its own savepoint, with the files a mirror source fetched for it."""
+        fetched = self._fetch_files(item)
+        if fetched is None:
+            return
         try:
             with transaction.atomic():
-                outcome = apply_record(self.actor, self.source, item)
+                outcome = apply_known(self.actor, self.source, item, known, fetched)
         except RecordFailed as failure:
+            fetched.discard()
             self.fail(item.remote_id, failure.reason)
         except KaifangError as exc:
+            fetched.discard()
             self.fail(item.remote_id, _describe(exc))
         except IntegrityError as exc:
+            fetched.discard()
             self.fail(item.remote_id, _("写入时与已有数据冲突：%(error)s") % {"error": exc})
+        except BaseException:
+            fetched.discard()
+            raise
         else:
             self.counts[outcome] += 1
+        finally:
+            fetched.close()
 
-    def withdraw_missing(self) -> None:
-        """A full run saw every remote record: those it did not see are gone there."""
-        gone = HarvestedRecord.objects.filter(source=self.source, withdrawn_by_source=False)
-        for record in gone.exclude(remote_id__in=self.seen).select_related("dataset"):
+    def _fetch_files(self, item: RemoteRecord) -> mirror.Fetched | None:
+        """A mirror source's changed files of the record, fetched before its savepoint opens;
+        None when one failed (the record is reported failed)."""
+        tick = time.monotonic()
+        try:
+            return mirror.prefetch(self.source, item, self.limits)
+        except RecordFailed as failure:
+            self.fail(item.remote_id, failure.reason)
+            return None
+        finally:
+            self.timings["files"] += time.monotonic() - tick
+
+    def withdraw_missing(self, present: set[str]) -> None:
+        """Withdraw the records not `present` at the source: what a full run did not see, or
+        what the remote's list of ids (asked for by an incremental run) lacks."""
+        listed = HarvestedRecord.objects.filter(source=self.source, withdrawn_by_source=False)
+        # compared here rather than in an `exclude(remote_id__in=…)`: a catalog of any size
+        # stays within the database's limit on bound parameters
+        pairs = listed.values_list("pk", "remote_id")
+        ids = [pk for pk, remote_id in pairs.iterator() if remote_id not in present]
+        for batch in bulk.chunks(ids):
+            self._withdraw(HarvestedRecord.objects.filter(pk__in=batch).select_related("dataset"))
+
+    def _withdraw(self, gone) -> None:
+        for record in gone:
             try:
                 with transaction.atomic():
                     done = withdraw_record(self.actor, record, _("来源中已没有该数据集。"))
@@ -290,25 +367,48 @@ def content_hash(record: RemoteRecord) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def apply_record(actor: Actor, source: HarvestSource, record: RemoteRecord) -> str:
-    """Write one remote record; the outcome: added, updated, unchanged or withdrawn."""
+def apply_record(
+    actor: Actor,
+    source: HarvestSource,
+    record: RemoteRecord,
+    fetched: mirror.Fetched | None = None,
+) -> str:
+    """Write one remote record, with the files a mirror source fetched for it; the outcome:
+    added, updated, unchanged or withdrawn."""
     known = (
         HarvestedRecord.objects.select_related("dataset")
         .filter(source=source, remote_id=record.remote_id)
         .first()
     )
+    return apply_known(actor, source, record, known, fetched)
+
+
+def apply_known(
+    actor: Actor,
+    source: HarvestSource,
+    record: RemoteRecord,
+    known: HarvestedRecord | None,
+    fetched: mirror.Fetched | None = None,
+) -> str:
+    """`apply_record` once the record's provenance (`known`, None for a new one) was read."""
+    fetched = fetched or mirror.Fetched()
     if record.deleted:
         if known is None:
             return "unchanged"
         done = withdraw_record(actor, known, _("来源中该数据集已删除。"))
         return "withdrawn" if done else "unchanged"
     digest = content_hash(record)
-    if known is not None and known.content_hash == digest and not known.withdrawn_by_source:
+    if (
+        known is not None
+        and known.content_hash == digest
+        and not known.withdrawn_by_source
+        and not mirror.changed_files(known, fetched)
+    ):
         return "unchanged"
     if known is None:
-        create_from_record(actor, source, record, digest)
+        create_from_record(actor, source, record, digest, fetched)
         return "added"
-    update_from_record(actor, known, record, digest)
+    update_from_record(actor, known, record, digest, fetched)
     return "updated"
 
 
@@ -327,18 +427,21 @@ def _clean(source: HarvestSource, record: RemoteRecord, dataset: Dataset | None)
 
 
 def create_from_record(
-    actor: Actor, source: HarvestSource, record: RemoteRecord, digest: str
+    actor: Actor,
+    source: HarvestSource,
+    record: RemoteRecord,
+    digest: str,
+    fetched: mirror.Fetched | None = None,
 ) -> Dataset:
     """A new dataset: published from a trusted source, otherwise in the department's review."""
     cleaned = _clean(source, record, None)
     dataset = Dataset(created_by=None)
-    _set_state(dataset, source)
+    bulk.set_state(dataset, source)
     values.apply_values(dataset, cleaned)
     dataset.name = new_dataset_name(dataset.identifier, dataset.title)
     dataset.save()
     values.set_keywords(dataset, cleaned)
-    _sync_resources(dataset, record.resources, revision=None)
-    HarvestedRecord.objects.create(
+    known = HarvestedRecord.objects.create(
         source=source,
         dataset=dataset,
         remote_id=record.remote_id,
@@ -346,21 +449,18 @@ def create_from_record(
         content_hash=digest,
         harvested_at=timezone.now(),
     )
+    _sync_resources(actor, known, record.resources, None, fetched)
     dataset_changed(dataset, reason="harvest")
     _log(actor, "dataset.harvest_create", dataset, record, state=dataset.state)
     return dataset
 
 
-def _set_state(dataset: Dataset, source: HarvestSource) -> None:
-    if source.trusted:
-        dataset.state, dataset.review_stage = State.PUBLISHED, ""
-        dataset.published_at = dataset.published_at or timezone.now()
-    else:
-        dataset.state, dataset.review_stage = State.IN_REVIEW, ReviewStage.DEPARTMENT
-
-
 def update_from_record(
-    actor: Actor, known: HarvestedRecord, record: RemoteRecord, digest: str
+    actor: Actor,
+    known: HarvestedRecord,
+    record: RemoteRecord,
+    digest: str,
+    fetched: mirror.Fetched | None = None,
 ) -> Dataset | DatasetRevision:
     """A changed remote record: applied at once (trusted, or not yet public), or proposed as a
     revision in review (untrusted, published)."""
@@ -368,10 +468,11 @@ def update_from_record(
     _lock(dataset)
     _check_writable(source, known, dataset)
     cleaned = _clean(source, record, dataset)
+    fetched = fetched or mirror.Fetched()
     if dataset.state == State.PUBLISHED and not source.trusted:
-        changed = _propose_revision(actor, dataset, cleaned, record)
+        changed = _propose_revision(actor, known, cleaned, record, fetched)
     else:
-        changed = _update_in_place(actor, source, dataset, cleaned, record)
+        changed = _update_in_place(actor, known, cleaned, record, fetched)
     known.content_hash, known.original_url = digest, record.original_url
     known.harvested_at, known.withdrawn_by_source = timezone.now(), False
     known.save()
@@ -398,16 +499,21 @@ def _check_writable(source: HarvestSource, known: HarvestedRecord, dataset: Data
 
 
 def _update_in_place(
-    actor: Actor, source: HarvestSource, dataset: Dataset, cleaned: dict, record: RemoteRecord
+    actor: Actor,
+    known: HarvestedRecord,
+    cleaned: dict,
+    record: RemoteRecord,
+    fetched: mirror.Fetched,
 ) -> Dataset:
+    source, dataset = known.source, known.dataset
     before = values.dataset_values(dataset)
     if dataset.state == State.PUBLISHED:
         revisions.fold_open_revision(dataset)
     values.apply_values(dataset, cleaned)
-    _set_state(dataset, source)
+    bulk.set_state(dataset, source)
     dataset.save()
     values.set_keywords(dataset, cleaned)
-    _sync_resources(dataset, record.resources, revision=None)
+    _sync_resources(actor, known, record.resources, None, fetched)
     dataset_changed(dataset, reason="harvest")
     changed = values.changed_keys(before, cleaned)
     _log(actor, "dataset.harvest_update", dataset, record, fields=changed, state=dataset.state)
@@ -415,11 +521,16 @@ def _update_in_place(
 
 
 def _propose_revision(
-    actor: Actor, dataset: Dataset, cleaned: dict, record: RemoteRecord
+    actor: Actor,
+    known: HarvestedRecord,
+    cleaned: dict,
+    record: RemoteRecord,
+    fetched: mirror.Fetched,
 ) -> DatasetRevision:
     """Put the source's values into a revision in the department's review. An earlier proposal
     of the source still waiting is replaced by the newer one; a person's revision in progress is
     never overwritten (the record is reported and tried again on the next run)."""
+    dataset = known.dataset
     revision = revisions.open_revision(dataset)
     if revision is not None and revision.created_by_id is not None:
         raise RecordFailed(
@@ -432,7 +543,7 @@ def _propose_revision(
     revision.status = DatasetRevision.Status.IN_REVIEW
     revision.review_stage = ReviewStage.DEPARTMENT
     revision.save()
-    _sync_resources(dataset, record.resources, revision=revision)
+    _sync_resources(actor, known, record.resources, revision, fetched)
     changed = values.changed_keys(values.dataset_values(dataset), cleaned)
     _log(
         actor,
@@ -446,6 +557,21 @@ def _propose_revision(
 
 
 def _sync_resources(
+    actor: Actor,
+    known: HarvestedRecord,
+    wanted: list[dict[str, Any]],
+    revision: DatasetRevision | None,
+    fetched: mirror.Fetched,
+) -> None:
+    """The dataset's resources as the remote lists them: links and APIs, and a mirror source's
+    files (`mirror.sync_files`). Files copied while a source mirrored stay when it is switched
+    to links: they are versions people may have used, not the remote's to remove."""
+    _sync_links(known.dataset, wanted, revision)
+    if known.source.mode == HarvestSource.Mode.MIRROR:
+        mirror.sync_files(actor, known, wanted, fetched, revision)
+
+
+def _sync_links(
     dataset: Dataset, wanted: list[dict[str, Any]], revision: DatasetRevision | None
 ) -> None:
     """Make the dataset's link and API resources those the remote lists, matched by URL. Under a
@@ -453,7 +579,9 @@ def _sync_resources(
     links = dataset.resources.filter(kind__in=[Resource.Kind.LINK, Resource.Kind.API])
     have = {r.url: r for r in links}
     for position, raw in enumerate(wanted):
-        cleaned = _clean_resource(raw)
+        if raw.get("kind") == Resource.Kind.FILE:
+            continue
+        cleaned = bulk.clean_resource(raw)
         resource = have.pop(cleaned["url"], None)
         if resource is None:
             _add_link(dataset, cleaned, position, revision)
@@ -467,30 +595,11 @@ def _sync_resources(
             resource.delete()
 
 
-def _clean_resource(raw: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return clean_resource_data(raw, has_file=False)
-    except MetadataInvalid as exc:
-        raise RecordFailed(
-            _("资源“%(title)s”有误：%(error)s") % {"title": raw.get("title"), "error": exc.message}
-        ) from None
-
-
 def _add_link(dataset: Dataset, cleaned: dict, position: int, revision) -> Resource:
-    base = names.slug_from_text(cleaned["title"])
-    return Resource.objects.create(
-        dataset=dataset,
-        name=names.unique_name(
-            base, lambda n: Resource.objects.filter(name=n).exists(), fallback="resource"
-        ),
-        title=cleaned["title"],
-        description=cleaned.get("description") or "",
-        kind=cleaned["kind"],
-        url=cleaned["url"],
-        format=cleaned.get("format") or "",
-        position=position,
-        pending_revision=revision,
-    )
+    [name] = bulk.resource_names().names([names.slug_from_text(cleaned["title"])])
+    resource = bulk.link_resource(dataset, cleaned, position, revision, name)
+    resource.save(force_insert=True)
+    return resource
 
 
 def withdraw_record(actor: Actor, known: HarvestedRecord, reason: str) -> bool:

@@ -62,7 +62,7 @@ def _loaded(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
         )
     )
     return qs.select_related(
-        "department", "department__parent", "region__parent__parent"
+        "department", "department__parent", "region__parent__parent", "harvest_record__source"
     ).prefetch_related("tags", Prefetch("resources", queryset=resources))
 
 

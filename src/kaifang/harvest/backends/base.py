@@ -68,13 +68,31 @@ class HarvestBackend:
         """How many records the run will see, once the first page told; for progress bars."""
         return None
 
+    def remote_ids(self) -> set[str] | None:
+        """The ids of every record the remote lists now, so an incremental run (which reads
+        only what changed) can withdraw here what is gone there; None when the remote cannot
+        tell this cheaply, and then only full runs withdraw."""
+        return None
+
+    def notes(self) -> dict[str, Any]:
+        """What the run adds to the job's report besides the counts (records a backend left out
+        on purpose, and why); read once the records are done."""
+        return {}
+
     # the template method ------------------------------------------------------------------
     def records(self, since: dt.datetime | None) -> Iterator[RemoteRecord | RecordFailed]:
         """Every remote record, mapped, or the reason it could not be: one bad record never
         stops the others. A failure to fetch a page does stop the run (raised)."""
+        for page in self.record_pages(since):
+            yield from page
+
+    def record_pages(
+        self, since: dt.datetime | None
+    ) -> Iterator[list[RemoteRecord | RecordFailed]]:
+        """The records of `records` as the remote's pages gave them, so a page is written
+        together (`harvest.bulk`)."""
         for page in self.pages(since):
-            for raw in page:
-                yield self._mapped(raw)
+            yield [self._mapped(raw) for raw in page]
 
     def _mapped(self, raw: Any) -> RemoteRecord | RecordFailed:
         try:
@@ -93,6 +111,60 @@ class HarvestBackend:
 
     def fetch_json(self, url: str) -> Any:
         return http.get_json(url, limits=self.limits)
+
+
+#: the key of a resource entry that a mirror source fetches as a file (see `file_entry`)
+REMOTE_FILE = "remote_file"
+
+
+def file_entry(
+    entry: dict[str, Any],
+    *,
+    key: str,
+    hash: str = "",
+    size: int | None = None,
+    modified: str = "",
+) -> dict[str, Any]:
+    """Mark a resource entry of `map_resources` as a remote file for a mirror source to fetch
+    from `entry["url"]` into a version of a local file resource. `key` names the remote
+    resource stably across runs (its id, else its URL); `hash`, `size` and `modified` are what
+    the remote says of the file, compared with what it said last time so an unchanged file is
+    not fetched again (when it says nothing, the file is fetched and its content compared)."""
+    signature = {"hash": hash, "size": size, "modified": modified}
+    entry = {**entry, "kind": "file"}
+    entry[REMOTE_FILE] = {
+        "key": key[:500],
+        "signature": {k: v for k, v in signature.items() if v not in (None, "")},
+    }
+    return entry
+
+
+#: formats whose files a mirror source copies even when the remote only links to them; a file
+#: the remote says is a download (a CKAN upload, a DCAT or data.json downloadURL) is copied
+#: whatever its format, and web pages and APIs always stay links
+FILE_FORMATS = frozenset(
+    {"CSV", "TSV", "TXT", "JSON", "GEOJSON", "XML", "RDF", "PDF", "XLS", "XLSX", "DOC", "DOCX"}
+    | {"OFD", "ZIP", "JPG", "JPEG", "PNG", "SHP"}
+)
+
+
+def mirror_entry(
+    source: HarvestSource,
+    entry: dict[str, Any],
+    *,
+    key: str,
+    download: bool = False,
+    hash: str = "",
+    size: int | None = None,
+    modified: str = "",
+) -> dict[str, Any]:
+    """`entry` marked as a remote file (`file_entry`) when `source` mirrors and the entry is a
+    file: one the remote calls a `download`, or a link in a file format; as it is otherwise."""
+    if source.mode != "mirror" or entry.get("kind") == "api":
+        return entry
+    if not download and entry.get("format") not in FILE_FORMATS:
+        return entry
+    return file_entry(entry, key=key, hash=hash, size=size, modified=modified)
 
 
 def _guess_id(raw: Any) -> str:

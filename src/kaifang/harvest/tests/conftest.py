@@ -1,6 +1,8 @@
 """A recorded CKAN server for the harvest tests: a tiny HTTP server on 127.0.0.1 in a thread
-serving `package_search` over a list of package dicts the test can change between runs. The
-harvest client refuses loopback, so the fixture allows 127.0.0.1 in the settings explicitly."""
+serving `package_search` over a list of package dicts the test can change between runs, and the
+files under /files/ a mirror source fetches (a dict of name → content the test can change too).
+The harvest client refuses loopback, so the fixture allows 127.0.0.1 in the settings
+explicitly."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 
 from kaifang.harvest.backends.ckan import CkanBackend
 from kaifang.harvest.models import HarvestSource
+from kaifang.harvest.tests.documents import documents  # noqa: F401  (a fixture)
 
 BASE_TIME = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -66,10 +69,14 @@ def set_extra(pkg: dict, key: str, value) -> None:
 class CkanHandler(BaseHTTPRequestHandler):
     packages: list = []
     calls: list = []
+    files: dict = {}
 
     def do_GET(self):
         parts = urlsplit(self.path)
         self.calls.append(self.path)
+        if parts.path.startswith("/files/"):
+            self._send_file(parts.path.removeprefix("/files/"))
+            return
         if parts.path != "/api/3/action/package_search":
             self._send(404, {"success": False, "error": {"message": "Not found"}})
             return
@@ -88,6 +95,17 @@ class CkanHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _send_file(self, name: str) -> None:
+        content = self.files.get(name)
+        if content is None:
+            self._send(404, {"success": False, "error": {"message": "Not found"}})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
     def log_message(self, *args):
         pass
 
@@ -104,6 +122,7 @@ def ckan_server(settings):
     class Handler(CkanHandler):
         packages = [package(n) for n in range(1, 31)]
         calls = []
+        files = {}
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

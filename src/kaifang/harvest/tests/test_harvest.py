@@ -53,7 +53,7 @@ def test_a_trusted_source_publishes_every_package_over_two_pages(ckan_server, de
     assert record.remote_id == "remote-0007"
     assert record.original_url == f"{ckan_server.url}/dataset/remote-dataset-7"
     assert job.report["failures"] == []
-    assert set(job.report["timings"]) == {"fetch", "write", "total"}
+    assert set(job.report["timings"]) == {"fetch", "files", "write", "total"}
 
 
 def test_an_untrusted_source_sends_new_datasets_to_the_department_review(ckan_server, department):
@@ -168,13 +168,10 @@ def test_a_persons_revision_in_progress_is_never_overwritten(ckan_server, depart
     assert dataset.revisions.get().data["summary"] == "人工修改"
 
 
-def test_a_package_gone_from_the_source_is_withdrawn_on_a_full_run_only(ckan_server, department):
+def test_a_package_gone_from_the_source_is_withdrawn_by_a_full_run(ckan_server, department):
     source = make_source(ckan_server.url, department)
     harvest(source)
     ckan_server.handler.packages.pop(9)
-
-    incremental = harvest(source, full=False)
-    assert incremental.withdrawn == 0
 
     job = harvest(source)
 
@@ -183,6 +180,22 @@ def test_a_package_gone_from_the_source_is_withdrawn_on_a_full_run_only(ckan_ser
     assert gone.state == State.WITHDRAWN
     assert gone.harvest_record.withdrawn_by_source
     assert harvest(source).withdrawn == 0
+
+
+def test_an_incremental_run_withdraws_what_the_remotes_id_list_lacks(ckan_server, department):
+    source = make_source(ckan_server.url, department)
+    harvest(source)
+    ckan_server.handler.packages.pop(9)
+    ckan_server.handler.calls.clear()
+
+    job = harvest(source, full=False)
+
+    assert counts(job) == (0, 0, 0, 1, 0)
+    assert "fq=metadata_modified" in ckan_server.handler.calls[0]
+    assert "fl=id" in ckan_server.handler.calls[1]
+    gone = Dataset.objects.get(harvest_record__remote_id="remote-0010")
+    assert gone.state == State.WITHDRAWN
+    assert harvest(source, full=False).withdrawn == 0
 
 
 def test_a_package_deleted_at_the_source_is_withdrawn_and_comes_back_when_restored(

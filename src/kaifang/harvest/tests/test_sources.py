@@ -11,13 +11,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from kaifang.catalog.models import Dataset, State
 from kaifang.core.audit import Actor
-from kaifang.core.errors import Invalid, InvalidTransition, NotAllowed
+from kaifang.core.errors import Invalid, NotAllowed
 from kaifang.core.models import AuditEntry
 from kaifang.harvest import permissions, services
-from kaifang.harvest.models import HarvestJob
+from kaifang.harvest.models import HarvestJob, HarvestSource
 from kaifang.harvest.tests.conftest import make_source
 
 SYSTEM = Actor.system("test")
@@ -111,13 +113,6 @@ def test_run_now_queues_a_job_that_runs_after_commit(
     assert entry.actor_user == platform_admin
 
 
-def test_the_mirror_mode_is_refused_with_a_clear_message(ckan_server, department):
-    source = make_source(ckan_server.url, department, mode="mirror")
-
-    with pytest.raises(InvalidTransition, match="镜像文件方式"):
-        services.run_harvest(SYSTEM, source)
-
-
 def test_an_unknown_source_type_is_refused(ckan_server, department):
     source = make_source(ckan_server.url, department, type="ftp")
 
@@ -208,6 +203,36 @@ def test_the_dataset_page_names_where_a_harvested_dataset_came_from(
     assert f"{ckan_server.url}/dataset/remote-dataset-1" in page
 
 
+def test_the_ckan_api_and_dcat_pass_the_provenance_on(ckan_server, department, client):
+    from kaifang.interop.tests.conftest import dcat_ap_shapes
+    from kaifang.interop.tests.test_dcat import _validate
+
+    source = make_source(ckan_server.url, department)
+    services.run_harvest(SYSTEM, source)
+    dataset = Dataset.objects.get(harvest_record__remote_id="remote-0001")
+    original = f"{ckan_server.url}/dataset/remote-dataset-1"
+
+    package = client.get("/api/3/action/package_show", {"id": dataset.name}).json()["result"]
+    turtle = client.get(f"/dataset/{dataset.name}.ttl")
+
+    record = dataset.harvest_record
+    assert package["harvest_source"] == {
+        "source_name": "remote-ckan",
+        "source_title": "远端开放平台",
+        "source_url": ckan_server.url,
+        "original_id": "remote-0001",
+        "original_url": original,
+        "harvested_at": record.harvested_at.isoformat(),
+    }
+    graph = Graph().parse(data=turtle.content.decode(), format="turtle")
+    [root] = list(graph.subjects(PROV.wasDerivedFrom, URIRef(original)))
+    [statement] = list(graph.objects(root, DCTERMS.provenance))
+    assert (statement, RDF.type, DCTERMS.ProvenanceStatement) in graph
+    label = str(graph.value(statement, RDFS.label))
+    assert "远端开放平台" in label and "remote-0001" in label
+    assert _validate(graph, dcat_ap_shapes())[0] == 0
+
+
 def test_a_dataset_made_here_shows_no_source(client, department):
     from kaifang.catalog.tests.factories import make_dataset
 
@@ -232,7 +257,7 @@ def test_only_platform_admins_save_sources_and_each_save_is_audited(
     assert (entry.actor_user, entry.detail) == (platform_admin, {"fields": ["title"]})
 
 
-def test_the_admin_refuses_a_mirror_source(client, platform_admin, department):
+def test_the_admin_saves_a_mirror_source(client, platform_admin, department):
     client.force_login(platform_admin)
 
     response = client.post(
@@ -248,11 +273,16 @@ def test_the_admin_refuses_a_mirror_source(client, platform_admin, department):
             "domain_map": "{}",
             "defaults": "{}",
             "enabled": "on",
+            "jobs-TOTAL_FORMS": "0",
+            "jobs-INITIAL_FORMS": "0",
         },
     )
 
-    assert response.status_code == 200
-    assert "镜像文件方式尚未提供" in response.content.decode()
+    assert response.status_code == 302, response.context["errors"]
+    source = HarvestSource.objects.get(name="mirror-one")
+    assert (source.mode, source.type) == (HarvestSource.Mode.MIRROR, "ckan")
+    entry = AuditEntry.objects.get(action="harvest.source_save")
+    assert entry.actor_user == platform_admin
 
 
 def test_the_source_page_lists_its_jobs_with_their_counts(

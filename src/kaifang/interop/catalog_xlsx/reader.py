@@ -46,16 +46,19 @@ class Sheet:
 
 def open_catalog(path: Path, columns: tuple[Column, ...], *, fmt: str = "XLSX") -> Sheet:
     """The catalog sheet of the file at `path`, with its headers checked against `columns`."""
-    table = _read_csv(path) if fmt == "CSV" else _read_xlsx(path)
+    table = _read_csv(path) if fmt == "CSV" else read_xlsx(path)
     try:
         header = next(table)
     except StopIteration:
         raise SpreadsheetRefused(_("目录表格是空的，没有表头和数据。")) from None
     headers = _check_headers(header, columns)
-    return Sheet(headers, _rows(table, headers))
+    return Sheet(headers, data_rows(table, headers))
 
 
-def _read_xlsx(path: Path) -> Iterator[list[Any]]:
+def read_xlsx(path: Path) -> Iterator[list[Any]]:
+    """The catalog sheet's rows as lists of cell values, the header first, after the checks a
+    stranger's file needs (zip bombs, formulas, merged cells); SpreadsheetRefused says why not.
+    Harvesting a catalog sheet at a URL reads its files with this too."""
     try:
         check_archive(path)
     except IngestError as exc:
@@ -160,7 +163,11 @@ def _check_headers(header: list[Any], columns: tuple[Column, ...]) -> list[str]:
     return headers
 
 
-def _rows(table: Iterator[list[Any]], headers: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def data_rows(
+    table: Iterator[list[Any]], headers: list[str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows after the header as (row number as Excel counts, header → value), blank rows
+    left out; a value under no header, or too many rows, is refused."""
     width = len(headers)
     for number, row in enumerate(table, start=2):
         if number > MAX_ROWS + 1:

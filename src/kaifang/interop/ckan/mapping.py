@@ -31,6 +31,7 @@ from kaifang.catalog.schema import Field, get_schema
 from kaifang.catalog.services import dataset_values
 from kaifang.core import codelists
 from kaifang.core.models import Region
+from kaifang.harvest.selectors import provenance
 from kaifang.interop.ckan.errors import ValidationError
 from kaifang.interop.links import Links
 from kaifang.interop.selectors import media_type_of
@@ -291,6 +292,9 @@ def package_dict(dataset: Dataset, links: Links) -> dict[str, Any]:
         num_resources=len(resources),
         num_tags=len(body["tags"]),
     )
+    harvested = provenance(dataset)
+    if harvested is not None:  # where a harvested dataset came from (read only, not an extra)
+        body["harvest_source"] = harvested
     return body
 
 

@@ -43,7 +43,7 @@ def _resources() -> QuerySet[Resource]:
 def loaded(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
     """Datasets with what a package dict needs, in a fixed number of queries: department,
     region, tags and public resources (each knowing whether the datastore serves it)."""
-    return qs.select_related("department", "region").prefetch_related(
+    return qs.select_related("department", "region", "harvest_record__source").prefetch_related(
         "tags", Prefetch("resources", queryset=_resources())
     )
 

@@ -23,12 +23,13 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from kaifang.catalog.models import Dataset, Resource
 from kaifang.catalog.schema import Field, get_schema
 from kaifang.core import codelists
 from kaifang.core.models import Region
+from kaifang.harvest.selectors import provenance
 from kaifang.interop import selectors
 from kaifang.interop.dcat import vocab
 from kaifang.interop.dcat.vocab import HYDRA, RANGES, SPDX, bind, expand
@@ -136,7 +137,26 @@ class Builder:
         self.offered[(root, DCAT.distribution)] = self.distributions(root, dataset)
         self.fields(root, selectors.record_values(dataset))
         self.share(root, self.services[before:])
+        self.provenance(root, dataset)
         return root
+
+    def provenance(self, root: URIRef, dataset: Dataset) -> None:
+        """A harvested dataset: prov:wasDerivedFrom its original, and a dct:provenance
+        statement naming the source and the time it was harvested."""
+        harvested = provenance(dataset)
+        if harvested is None:
+            return
+        if harvested["original_url"]:
+            self.add(root, PROV.wasDerivedFrom, _uri(harvested["original_url"]))
+        statement = self.typed(URIRef(f"{root}#provenance"), DCTERMS.ProvenanceStatement)
+        text = _("采集自“%(title)s”（%(url)s），原始标识 %(id)s，采集时间 %(at)s。") % {
+            "title": harvested["source_title"],
+            "url": harvested["source_url"],
+            "id": harvested["original_id"],
+            "at": harvested["harvested_at"],
+        }
+        self.add(statement, RDFS.label, Literal(text, lang="zh"))
+        self.add(root, DCTERMS.provenance, statement)
 
     def share(self, root: URIRef, services: list[URIRef]) -> None:
         """A dataset's data services have its publisher, contact point, themes and keywords."""

@@ -1,5 +1,6 @@
 """`kaifang harvest SOURCE [--full]`: run one harvest source now, with a progress bar on
-stderr, and print the job's report."""
+stderr, and print the job's report: its counts, the records left out on purpose when the source
+reports them, and each failed record with its reason."""
 
 from __future__ import annotations
 
@@ -46,6 +47,13 @@ class Command(BaseCommand):
                 "f": job.failed,
             }
         )
+        skipped = job.report.get("skipped")
+        if isinstance(skipped, dict) and "count" in skipped:
+            # records the source left out on purpose (the sharing platform's closed entries)
+            self.stdout.write(
+                _("跳过 %(n)d：%(reason)s")
+                % {"n": skipped["count"], "reason": skipped.get("reason", "")}
+            )
         for failure in job.report.get("failures", []):
             self.stdout.write(f"  {failure['id'] or '-'}: {failure['reason']}")
         if job.status == job.Status.FAILED:
