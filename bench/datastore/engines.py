@@ -1,6 +1,7 @@
 """The engine question, measured on the ingested data with DuckDB alone (no HTTP, no Django):
-the Parquet file as our ingest writes it, the same Parquet with smaller row groups, and DuckDB's
-own database file opened read-only (as every worker would open it).
+the file as our ingest wrote it (DuckDB's own database file or Parquet, as the engine chose),
+Parquet with the ingest's row groups and with smaller ones, and the DuckDB database file opened
+read-only (as every worker opens it).
 
 Each layout answers the questions with the statements our query layer sends for them
 (kaifang/datastore/query: rows.py and aggregate.py — the page with its sort keys and one row
@@ -48,37 +49,55 @@ class Layout:
 
 
 def ingested_file(home: Path, resource_id: str) -> Path:
-    """The resource's data file (the newest version's largest Parquet file)."""
+    """The resource's data file (the newest version's largest data file, either format)."""
+    folder = home / "datastore" / resource_id
     found = [
-        p for p in (home / "datastore" / resource_id).glob("*/*.parquet") if ".export" not in p.name
+        p
+        for pattern in ("*/*.parquet", "*/*.duckdb")
+        for p in folder.glob(pattern)
+        if ".export" not in p.name
     ]
     return max(found, key=lambda p: p.stat().st_size)
 
 
 def make_layouts(source: Path, folder: Path) -> list[Layout]:
-    """The ingested file, and the same table made from it with smaller row groups and as a
-    DuckDB database file."""
+    """The ingested file, and the same table made from it in the layouts it is not in:
+    Parquet with the ingest's row groups, with smaller ones, and a DuckDB database file."""
     folder.mkdir(parents=True, exist_ok=True)
-    small = folder / f"row-groups-{SMALL_ROW_GROUP}.parquet"
+    ingested = source.suffix == ".duckdb"
+    layouts = [Layout(f"{'DuckDB file' if ingested else 'Parquet'} as ingested", source)]
+    groups = [SMALL_ROW_GROUP] if not ingested else [122_880, SMALL_ROW_GROUP]
+    for size in groups:
+        target = folder / f"row-groups-{size}.parquet"
+        seconds = _made(
+            source,
+            f"COPY (SELECT * FROM {{read}}) TO '{target}' "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {size})",
+        )
+        layouts.append(Layout(f"Parquet, row groups {size:,} (zstd)", target, seconds))
+    if not ingested:
+        native = folder / "table.duckdb"
+        native.unlink(missing_ok=True)
+        seconds = _made(
+            source,
+            f"ATTACH '{native}' AS made; CREATE TABLE made.data AS SELECT * FROM {{read}}; "
+            "CHECKPOINT made; DETACH made",
+        )
+        layouts.append(Layout("DuckDB file, read-only", native, seconds))
+    return layouts
+
+
+def _made(source: Path, statement: str) -> float:
+    """Seconds to run `statement` with `{read}` the ingested file's rows."""
     started = time.perf_counter()
     with duckdb.connect(config=CONFIG) as con:
-        con.execute(
-            f"COPY (SELECT * FROM read_parquet('{source}')) TO '{small}' "
-            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {SMALL_ROW_GROUP})"
-        )
-    small_seconds = time.perf_counter() - started
-    native = folder / "table.duckdb"
-    native.unlink(missing_ok=True)
-    started = time.perf_counter()
-    with duckdb.connect(str(native), config=CONFIG) as con:
-        con.execute(f"CREATE TABLE data AS SELECT * FROM read_parquet('{source}')")
-        con.execute("CHECKPOINT")
-    native_seconds = time.perf_counter() - started
-    return [
-        Layout("Parquet as ingested (row groups 122,880, zstd)", source),
-        Layout(f"Parquet, row groups {SMALL_ROW_GROUP:,} (zstd)", small, small_seconds),
-        Layout("DuckDB file, read-only", native, native_seconds),
-    ]
+        if source.suffix == ".duckdb":
+            con.execute(f"ATTACH '{source}' AS ingested (READ_ONLY)")
+            read = "ingested.main.data"
+        else:
+            read = f"read_parquet('{source}')"
+        con.execute(statement.format(read=read))
+    return time.perf_counter() - started
 
 
 def _open(layout: Layout) -> duckdb.DuckDBPyConnection:

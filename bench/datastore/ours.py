@@ -31,13 +31,19 @@ from bench.datastore import questions as qs
 from bench.datastore.measure import PeakMemory
 
 Fetch = Callable[[str], tuple[int, bytes]]
+#: our datastore engines by the name `run.py --engines` takes (the first named is "ours")
+ENGINES = {
+    "duckfile": "kaifang.datastore.engines.duckdb.DuckFileEngine",
+    "parquet": "kaifang.datastore.engines.duckdb.DuckDBEngine",
+}
 ADMIN = "bench-admin"
 POLL_EVERY = 0.1
 COUNT_KEYS = "*kaifang:rows-total:*"
 
 
-def environment(home: Path, cache_url: str) -> dict[str, str]:
-    """The environment of every command run in the bench's data folder."""
+def environment(home: Path, cache_url: str, engine: str = "duckfile") -> dict[str, str]:
+    """The environment of every command run in the bench's data folder, ingesting with the
+    datastore engine named `engine` (reads follow each file's own format, whatever it is)."""
     env = {
         **os.environ,
         "KAIFANG_HOME": str(home),
@@ -49,6 +55,7 @@ def environment(home: Path, cache_url: str) -> dict[str, str]:
         "KAIFANG_QUERY_RATE": "100000/min",
         "KAIFANG_CACHE_URL": cache_url,
         "KAIFANG_QUEUE": "sqlite",
+        "KAIFANG_DATASTORE_ENGINE": ENGINES[engine],
         "PYTHONPATH": str(ROOT),
     }
     env.pop("DATABASE_URL", None)

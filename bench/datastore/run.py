@@ -2,7 +2,8 @@
 path) and sqlite-utils + Datasette 0.65, on the same generated file, in one run.
 
     .venv/bin/python bench/datastore/run.py [--rows 5000000] [--repeat 3] [--rounds 7]
-        [--skip-sqlite] [--workdir var/bench-datastore]      (or: make bench-datastore)
+        [--skip-sqlite] [--engines duckfile,parquet] [--workdir var/bench-datastore]
+                                                            (or: make bench-datastore)
 
 1. The file: `generate.py` makes it once per size (kept in the workdir; never committed), and
    Python's csv module computes the right answers to every question from it (`questions.py`).
@@ -16,7 +17,10 @@ path) and sqlite-utils + Datasette 0.65, on the same generated file, in one run.
    timing, and again at each timed request; then --rounds rounds, every question to every
    system in turn; medians, ratios and goals.
 4. The round trip at 1,000,000 rows (`roundtrip.py`), when that module is there.
-The report replaces this benchmark's section of docs/benchmarks.md.
+The report replaces this benchmark's section of docs/benchmarks.md. With `--engines` naming
+more than one of our datastore engines, each ingests the file into a resource of its own and
+each is asked every question in the same rounds; the report's "ours" is the first engine named,
+and a side-by-side table of our engines is printed after it.
 """
 
 from __future__ import annotations
@@ -60,6 +64,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--skip-engines", action="store_true", help="no layout comparison with DuckDB alone"
     )
+    parser.add_argument(
+        "--engines",
+        default="duckfile",
+        help=f"our datastore engines, comma-separated ({', '.join(ours.ENGINES)}); "
+        "the first is the report's",
+    )
     parser.add_argument("--roundtrip-rows", type=int, default=ROUNDTRIP_ROWS)
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-datastore")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/kaifang_bench_copy")
@@ -78,7 +88,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     options = parser.parse_args(argv)
     if options.rows < 1000 or options.repeat < 1 or options.rounds < 1:
         parser.error("--rows ≥ 1000, --repeat ≥ 1 and --rounds ≥ 1")
+    options.engines = [e.strip() for e in options.engines.split(",") if e.strip()]
+    unknown = [e for e in options.engines if e not in ours.ENGINES]
+    if unknown or not options.engines:
+        parser.error(f"--engines: one or more of {', '.join(ours.ENGINES)}")
     return options
+
+
+def system_name(engine: str, options) -> str:
+    """The name our engine's answers go under: "ours" for the first, else "ours (name)"."""
+    return rp.OURS if engine == options.engines[0] else f"{rp.OURS} ({engine})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,21 +160,23 @@ def write_sample(source: Path, target: Path) -> Path:
 def measure_all(options, work: Path, source: Path, plan, expected, bin_dir, load) -> rp.Results:
     home = work / "home"
     shutil.rmtree(home, ignore_errors=True)
-    env = ours.environment(home, options.cache_url)
+    env = ours.environment(home, options.cache_url, options.engines[0])
     ours.prepare_home(env)
     port = free_port()
     server = start_server(env, port, "--no-worker")
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
         wait_for_path(connection, "/api/v1/datasets?limit=1", what="开放数据平台")
-        ingests, resource = ingest_ours_and_pg(options, env, source, work, port, expected)
+        ingests, resources = ingest_ours_and_pg(options, env, source, work, port, expected)
+        resource = resources[options.engines[0]]
         sqlite_run = None
         if bin_dir is not None:
             sqlite_run = datasette.insert(bin_dir, source, work / f"{datasette.DATABASE}.db")
         load.append(rp.load_average())
-        queries = time_queries(options, work, plan, expected, bin_dir, port, resource["resource"])
+        queries = time_queries(options, work, plan, expected, bin_dir, port, resources)
     finally:
         stop_server(server)
+    print_engines(options, ingests, queries)
     layouts = None
     if not options.skip_engines:
         layouts = compare_engines(options, work, plan, expected, home, resource["resource"])
@@ -186,24 +207,28 @@ def compare_engines(options, work: Path, plan, expected, home: Path, resource_id
 
 
 def ingest_ours_and_pg(options, env, source: Path, work: Path, port: int, expected):
-    """--repeat ingests of ours and PostgreSQL's, in turn; the last resource ingested."""
+    """--repeat ingests of each of our engines and PostgreSQL's, in turn; the last resource
+    each engine ingested. Ingests are under "ours" (the first engine) and "ours (name)"."""
     sample = write_sample(source, work / "sample.csv")
     probe = _probe(port, expected, qs.Plan(options.rows))
     postgres.ensure_database(options.pg_url)
     found: dict[str, list] = {"ours": [], "pg": []}
-    resource: dict[str, str] = {}
+    resources: dict[str, dict[str, str]] = {}
     for number in range(options.repeat):
-        resource = ours.new_resource(env, sample)
-        probe.resource_id = resource["resource"]
-        run = ours.time_ingest(env, source, resource["resource"], probe)
-        found["ours"].append(run)
+        for engine in options.engines:
+            engine_env = {**env, "KAIFANG_DATASTORE_ENGINE": ours.ENGINES[engine]}
+            resources[engine] = ours.new_resource(engine_env, sample)
+            probe.resource_id = resources[engine]["resource"]
+            run = ours.time_ingest(engine_env, source, probe.resource_id, probe)
+            found.setdefault(system_name(engine, options), []).append(run)
+            print(
+                f"ingest {number + 1}/{options.repeat}: ours ({engine}) {run.queryable:.1f} s "
+                f"to queryable ({run.peak_bytes / 1e9:.2f} GB)",
+                flush=True,
+            )
         found["pg"].append(postgres.load(options.pg_url, source))
-        print(
-            f"ingest {number + 1}/{options.repeat}: ours {run.queryable:.1f} s to queryable "
-            f"({run.peak_bytes / 1e9:.2f} GB), PostgreSQL COPY {found['pg'][-1]:.1f} s",
-            flush=True,
-        )
-    return found, resource
+        print(f"PostgreSQL COPY {found['pg'][-1]:.1f} s", flush=True)
+    return found, resources
 
 
 class _probe:
@@ -289,18 +314,20 @@ def _short(message: str) -> str:
     return message[:60]
 
 
-def time_queries(options, work, plan, expected, bin_dir, port, resource_id):
-    """Check every system's answers, then time the rounds."""
-    our_paths = ours.targets(_fetcher(port), resource_id, plan)
-    systems = {
-        rp.OURS: HttpSystem(
+def time_queries(options, work, plan, expected, bin_dir, port, resources):
+    """Check every system's answers, then time the rounds. Each of our engines is a system
+    of its own, asking about the resource that engine ingested."""
+    systems = {}
+    for engine in options.engines:
+        our_paths = ours.targets(_fetcher(port), resources[engine]["resource"], plan)
+        name = system_name(engine, options)
+        systems[name] = HttpSystem(
             port,
             {q: [p] for q, p in our_paths.items()},
             lambda q, bodies: ours.answer(q, bodies[0]),
             ours.drop_counts(options.cache_url),
         )
-    }
-    ours.verify(systems[rp.OURS].fetch, our_paths, expected)
+        ours.verify(systems[name].fetch, our_paths, expected)
     servers = []
     try:
         if bin_dir is not None:
@@ -345,7 +372,7 @@ def _check_anchors(systems: dict, expected: dict) -> None:
     for name, system in systems.items():
         for question in qs.QUESTIONS:
             _ms, wrong = system.ask(question, expected)
-            if wrong and name in (rp.OURS, rp.POSTGRES):
+            if wrong and (name.startswith(rp.OURS) or name == rp.POSTGRES):
                 raise SystemExit(f"{name}, {question}: {wrong}")
             if wrong:
                 print(f"{name}, {question}: {wrong}", flush=True)
@@ -366,6 +393,32 @@ def _rounds(systems: dict, expected: dict, rounds: int) -> dict[str, dict[str, r
                     found[question][name].failures.append(wrong)
         print(f"query round {number}/{rounds} done", flush=True)
     return found
+
+
+def print_engines(options, ingests: dict[str, list], queries: dict) -> None:
+    """Our engines side by side (medians of this run), when more than one was measured."""
+    if len(options.engines) < 2:
+        return
+    names = [system_name(e, options) for e in options.engines]
+    print("\nour engines side by side (medians, ms; ingest: s to queryable, peak GB)")
+    print("| question | " + " | ".join(options.engines) + " |")
+    print("| --- | " + " | ".join("---:" for _ in names) + " |")
+    runs = [ingests.get(n, []) for n in names]
+    cells = [
+        f"{_median([r.queryable for r in rs]):.1f} s / {max(r.peak_bytes for r in rs) / 1e9:.2f} GB"
+        for rs in runs
+    ]
+    print("| ingest | " + " | ".join(cells) + " |")
+    for question in qs.QUESTIONS:
+        outcomes = [queries.get(question, {}).get(n) for n in names]
+        cells = [f"{o.median:.1f}" if o and o.answered else "—" for o in outcomes]
+        print(f"| {question} | " + " | ".join(cells) + " |", flush=True)
+
+
+def _median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values) if values else float("nan")
 
 
 # --- the round trip, the report's facts ----------------------------------------------------
@@ -416,6 +469,8 @@ def command_line(options) -> str:
     for flag in ("skip_sqlite", "skip_roundtrip", "skip_engines"):
         if getattr(options, flag):
             command += f" --{flag.replace('_', '-')}"
+    if options.engines != defaults.engines:
+        command += f" --engines {','.join(options.engines)}"
     return command
 
 

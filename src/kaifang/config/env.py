@@ -161,6 +161,19 @@ SETTINGS: tuple[Setting, ...] = (
         "KAIFANG_QUERY_TIMEOUT", "seconds a data query may run before it is stopped", "10", _int
     ),
     Setting("KAIFANG_QUERY_MEMORY", "memory one data query may use, e.g. 1GB", "1GB", _size),
+    Setting(
+        "KAIFANG_QUERY_KEPT_MEMORY",
+        "memory the table connections one process keeps open may hold together, e.g. 4GB; "
+        "it keeps this over KAIFANG_QUERY_MEMORY of them",
+        "4GB",
+        _size,
+    ),
+    Setting(
+        "KAIFANG_DATASTORE_ENGINE",
+        "dotted path of the datastore engine: DuckDB's own file per table (DuckFileEngine) or "
+        "kaifang.datastore.engines.duckdb.DuckDBEngine (Parquet)",
+        "kaifang.datastore.engines.duckdb.DuckFileEngine",
+    ),
     Setting("KAIFANG_QUEUE", "background queue: sqlite, redis://… or immediate", "sqlite"),
     Setting(
         "KAIFANG_DATASTORE_MEMORY",

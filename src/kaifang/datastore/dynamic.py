@@ -11,18 +11,18 @@ staging DuckDB before anything is written. Then one transaction locks the datase
 table's row, writes the new file under a temporary name, numbers its `_row_id`s on from the
 locked `row_count`, renames it into place and records it with the new row count, generation
 and refresh time and the audit entry. If anything fails nothing is visible and the new file is
-removed. An append adds a part file after the table's others; a replace writes a new base file
-(row ids from 0) and empties the parts.
+removed. An append adds a part file (Parquet) after the table's others; a replace writes a new
+base file (row ids from 0; in the engine's format, as ingest writes them) and empties the parts.
 
 Files a change leaves behind are retired, not deleted: a request that read the table's row just
 before may still be opening them. They are deleted RETIRED_GRACE_SECONDS later by the tidy job.
 
 The merge (compaction) runs COMPACT_DELAY_SECONDS after an append, once for a burst of them: it
-writes base + parts as one new base file in row order (DuckDB, within the datastore's memory
-limit, spilling to disk), recomputes the column profile with the ingest's profile stage, and
-swaps it in only if the table still starts with the files it merged — parts appended meanwhile
-stay after it, and a replace meanwhile wins. The exports are made again after a merge or a
-replace; until then the previous ones are served.
+writes base + parts as one new base file in row order and in the engine's format (DuckDB,
+within the datastore's memory limit, spilling to disk), recomputes the column profile with the
+ingest's profile stage, and swaps it in only if the table still starts with the files it
+merged — parts appended meanwhile stay after it, and a replace meanwhile wins. The exports are
+made again after a merge or a replace; until then the previous ones are served.
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ from kaifang.datastore.ingest.job import Job
 from kaifang.datastore.ingest.pipeline import work_folder
 from kaifang.datastore.ingest.profile import profile_table
 from kaifang.datastore.ingest.types import Column
-from kaifang.datastore.ingest.write import ROW_GROUP_SIZE
+from kaifang.datastore.ingest.write import write_file
 from kaifang.datastore.models import DatastoreTable
 from kaifang.datastore.query.columns import ROW_ID
+from kaifang.datastore.relation import PARQUET, opened
 from kaifang.search.services import dataset_changed
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,6 @@ COMPACT_DELAY_SECONDS = 60
 RETIRED_GRACE_SECONDS = 600
 #: how long a queued job keeps another of its kind from being queued (a lost job frees it)
 QUEUE_LOCK_SECONDS = 15 * 60
-BASE_SUFFIX = ".parquet"
 PART_SUFFIX = ".part.parquet"
 AUDIT_ACTIONS = {APPEND: "datastore.rows_appended", REPLACE: "datastore.rows_replaced"}
 
@@ -210,10 +210,8 @@ def _targets(con: duckdb.DuckDBPyConnection, table: DatastoreTable) -> list[Targ
     path = get_engine().data_file(table)
     if not path.is_file():
         raise NotFound(_("数据文件不存在，请稍后再试或联系数据提供部门。"))
-    # The path is our own file's, quoted: read_parquet takes no bound parameter.
-    described = con.execute(
-        f"DESCRIBE SELECT * FROM read_parquet({sql_string(path)})"  # noqa: S608
-    ).fetchall()
+    with opened(con, [path]) as source:
+        described = con.execute(f"DESCRIBE {source}").fetchall()
     kinds = {f["id"]: f["type"] for f in table.fields}
     layout = [(row[0], row[1]) for row in described if row[0] != ROW_ID]
     if [name for name, _type in layout] != list(kinds):
@@ -248,8 +246,9 @@ def _stage(
     return len(rows)
 
 
-def _write(con: duckdb.DuckDBPyConnection, path: Path, offset: int) -> None:
-    """The staged rows as a data file at `path`, their `_row_id`s counted on from `offset`."""
+def _write(con: duckdb.DuckDBPyConnection, path: Path, offset: int, fmt: str = PARQUET) -> None:
+    """The staged rows as a data file at `path` in format `fmt`, their `_row_id`s counted on
+    from `offset`."""
     columns = [row[0] for row in con.execute("DESCRIBE staged").fetchall() if row[0] != ROW_ID]
     listed = "".join(f", {ident(c)}" for c in columns)
     row_id = ident(ROW_ID)
@@ -257,10 +256,7 @@ def _write(con: duckdb.DuckDBPyConnection, path: Path, offset: int) -> None:
         f"SELECT {row_id} + {int(offset)} AS {row_id}{listed} "  # noqa: S608
         f"FROM staged ORDER BY {row_id}"
     )
-    con.execute(
-        f"COPY ({select}) TO {sql_string(path)} "
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
-    )
+    write_file(con, select, path, fmt)
 
 
 def _replace(
@@ -279,8 +275,9 @@ def _new_base(
 ) -> tuple[Path, dict[str, Any]]:
     """A replace's new base file, written before the lock (its row ids start at 0 whatever
     happens meanwhile) beside the table's files under a temporary name, and its profile."""
-    written = _partial(get_engine().data_file(table))
-    _write(con, written, 0)
+    engine = get_engine()
+    written = _partial(engine.data_file(table))
+    _write(con, written, 0, engine.file_format)
     return written, _profile(con, folder, table, written, rows)
 
 
@@ -354,7 +351,7 @@ def _swap_base(
     rows: int,
 ) -> None:
     """Make the written file the table's base and its only file; retire the old ones."""
-    target = _data_path(locked, locked.generation + 1, BASE_SUFFIX)
+    target = _data_path(locked, locked.generation + 1, get_engine().suffix)
     placed.append(target)
     os.replace(base, target)
     _retire(locked, [locked.data_path, *locked.parts])
@@ -415,7 +412,7 @@ def _profile(
     con: duckdb.DuckDBPyConnection, folder: Path, table: DatastoreTable, path: Path, rows: int
 ) -> dict[str, Any]:
     """The column profile of a data file, by the ingest's own profile stage."""
-    job = Job(None, "parquet", path, folder, con, lambda *args: None)
+    job = Job(None, PARQUET, path, folder, con, lambda *args: None)
     columns = [Column(f["id"], f["type"]) for f in table.fields]
     return profile_table(job, path, columns, rows)
 
@@ -442,15 +439,14 @@ def compact(table_id: Any) -> bool:
 
 
 def _merge(con: duckdb.DuckDBPyConnection, table: DatastoreTable, target: Path) -> int:
-    """Every file of the table, in order, as one file at `target`; returns its row count.
-    DuckDB keeps the files' order and each file's row order (preserve_insertion_order)."""
-    files = ", ".join(sql_string(p) for p in get_engine().data_files(table))
-    con.execute(
-        f"COPY (SELECT * FROM read_parquet([{files}])) TO {sql_string(target)} "  # noqa: S608
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
-    )
-    counted = f"SELECT count(*) FROM read_parquet({sql_string(target)})"  # noqa: S608
-    return int(con.execute(counted).fetchone()[0])
+    """Every file of the table, in order, as one file at `target` in the engine's format;
+    returns its row count. DuckDB keeps the files' order and each file's row order
+    (preserve_insertion_order)."""
+    engine = get_engine()
+    with opened(con, engine.data_files(table)) as source:
+        write_file(con, source, target, engine.file_format)
+    with opened(con, [target]) as source:
+        return int(con.execute(f"SELECT count(*) FROM ({source})").fetchone()[0])  # noqa: S608
 
 
 def _swap_merged(
@@ -469,7 +465,7 @@ def _swap_merged(
                 logger.info("merge of table %s dropped: its files changed meanwhile", table.pk)
                 return False
             locked.generation += 1
-            target = _data_path(locked, locked.generation, BASE_SUFFIX)
+            target = _data_path(locked, locked.generation, get_engine().suffix)
             placed.append(target)
             os.replace(merged, target)
             _retire(locked, [base, *parts])

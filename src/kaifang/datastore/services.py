@@ -187,6 +187,16 @@ def complete_ingest(version: ResourceVersion, results: list[IngestedTable]) -> N
     dataset_changed(version.resource.dataset_id, reason="ingest")
 
 
+def record_profile(table: DatastoreTable, profile: dict[str, Any] | None) -> None:
+    """Record the profile computed after `table` was published (None: it failed, which the
+    preview says; the table stays ready and published). The notices kept since ingest stay.
+    A table whose data changed meanwhile keeps the profile its change recorded."""
+    current = DatastoreTable.objects.filter(pk=table.pk, generation=table.generation)
+    kept = (current.values_list("profile", flat=True).first() or {}).get("notices", [])
+    found = {"failed": True} if profile is None else dict(profile)
+    current.update(profile={**found, "notices": kept})
+
+
 def publish_if_due(version: ResourceVersion) -> bool:
     """Make a ready version current unless it waits for its revision's approval or a newer
     version is already current. Callers hold the dataset's lock."""

@@ -7,9 +7,11 @@ import hashlib
 import io
 import os
 import zipfile
+from pathlib import Path
 
 import pytest
 import xlsxwriter
+from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 
@@ -17,7 +19,13 @@ from kaifang.catalog import services
 from kaifang.catalog.models import Resource, ResourceVersion, State
 from kaifang.catalog.tests import factories
 from kaifang.catalog.tests.workflow_data import CSV, act, csv_upload
-from kaifang.catalog.uploads import HEAD_BYTES, detect_format, sanitize_filename, store_upload
+from kaifang.catalog.uploads import (
+    COPY_CHUNK,
+    HEAD_BYTES,
+    detect_format,
+    sanitize_filename,
+    store_upload,
+)
 from kaifang.core.errors import UploadRejected, UploadTooLarge
 from kaifang.datastore.ingest.pipeline import ingest_version
 
@@ -64,6 +72,37 @@ def test_a_csv_is_stored_with_hash_size_and_format(resource, publisher):
     assert version.file.name.startswith(f"resources/{resource.pk}/{version.pk}/")
     with version.file.open("rb") as stored:
         assert stored.read() == CSV
+
+
+def test_a_file_from_disk_is_hashed_from_the_chunks_it_is_stored_with(
+    resource, publisher, tmp_path
+):
+    content = "编号,名称\n".encode() + b"".join(f"{n},name-{n}\n".encode() for n in range(300_000))
+    path = tmp_path / "大表.csv"
+    path.write_bytes(content)
+
+    with path.open("rb") as handle:
+        version = store_upload(resource, File(handle, name=path.name), actor=act(publisher))
+
+    assert len(content) > 3 * COPY_CHUNK
+    assert (version.sha256, version.size) == (hashlib.sha256(content).hexdigest(), len(content))
+    with version.file.open("rb") as stored:
+        assert stored.read() == content
+
+
+def test_a_file_that_changes_size_while_stored_is_refused_and_nothing_kept(
+    resource, publisher, settings
+):
+    upload = SimpleUploadedFile("变化.csv", CSV + b"x,1,2\n" * 10)
+    upload.size = len(CSV)  # what was checked before the file grew
+
+    with pytest.raises(UploadRejected) as refused:
+        store_upload(resource, upload, actor=act(publisher))
+
+    assert refused.value.message == "文件“变化.csv”在上传过程中发生了变化，请重新上传。"
+    assert not ResourceVersion.objects.exists()
+    stored = Path(settings.MEDIA_ROOT) / "resources" / str(resource.pk)
+    assert not stored.exists() or not [p for p in stored.rglob("*") if p.is_file()]
 
 
 def test_versions_are_numbered(resource, publisher):

@@ -125,7 +125,7 @@ def rows(request: HttpRequest, resource_id: uuid.UUID) -> HttpResponse:
             c for c in formats.coordinates(table.fields) or () if c not in params.fields
         ]
     result = query_rows(table, params)
-    return formats.respond(request, result, fmt, formats.filename(table, "rows"))
+    return formats.respond(request, result, fmt, table, "rows")
 
 
 @router.post(
@@ -214,7 +214,7 @@ def aggregate_rows(request: HttpRequest, resource_id: uuid.UUID) -> HttpResponse
     params = AggregateParams.from_query(request.GET)
     with throttle.limited(request, "aggregate"):
         result = aggregate(table, params)
-    return formats.respond(request, result, fmt, formats.filename(table, "aggregate"))
+    return formats.respond(request, result, fmt, table, "aggregate")
 
 
 @router.get(
@@ -266,4 +266,4 @@ def sql(request: HttpRequest, resource_id: uuid.UUID, body: schemas.SqlIn) -> Ht
     table = readable_table(request, resource_id, body.sheet)
     with throttle.limited(request, "sql"):
         result = run_sql(table, body.sql, limit=formats.SQL_LIMIT)
-    return formats.respond(request, result, "json", formats.filename(table, "sql"))
+    return formats.respond(request, result, "json", table, "sql")

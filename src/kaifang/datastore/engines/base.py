@@ -1,13 +1,15 @@
 """The datastore engine interface. One engine serves a deployment, named by dotted path in
-settings.KAIFANG["DATASTORE_ENGINE"]; ingestion writes a table's data file through it and every
-read (rows, aggregates, SQL, exports, preview) opens the table through it — over all of the
-table's files (`data_files`), never its base file alone."""
+settings.KAIFANG["DATASTORE_ENGINE"]; ingestion writes a table's data file in its format
+(`file_format`: the base files of new versions, replaces and merges) and every read (rows,
+aggregates, SQL, exports, preview) opens the table through it — over all of the table's files
+(`data_files`), never its base file alone. Files written before a change of engine keep being
+read in their own format (kaifang.datastore.relation)."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -17,7 +19,17 @@ if TYPE_CHECKING:
 
 
 class DatastoreEngine:
-    """Where tables live and how they are opened."""
+    """Where tables live, the format their base files are written in, how they are opened."""
+
+    #: the format new base files are written in (a key of kaifang.datastore.relation.SUFFIXES)
+    file_format: ClassVar[str] = "parquet"
+
+    @property
+    def suffix(self) -> str:
+        """The file name suffix of a base file in this engine's format."""
+        from kaifang.datastore.relation import SUFFIXES
+
+        return SUFFIXES[self.file_format]
 
     def root(self) -> Path:
         return Path(settings.KAIFANG["DATASTORE_ROOT"])

@@ -1,5 +1,5 @@
-"""The base of every exporter: read a table's Parquet files in batches through DuckDB and hand
-the rows, as Python tuples in row order, to the format's writer.
+"""The base of every exporter: read a table's data files (kaifang.datastore.relation) in
+batches through DuckDB and hand the rows, as Python tuples in row order, to the format's writer.
 
 Memory stays bounded whatever the table's size: DuckDB streams the scan (no ORDER BY — each
 data file is written in `_row_id` order, the files are listed in row order (the base, then the
@@ -18,6 +18,8 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 from django.conf import settings
+
+from kaifang.datastore.relation import expose
 
 if TYPE_CHECKING:
     from kaifang.datastore.models import DatastoreTable
@@ -59,6 +61,17 @@ def open_duckdb() -> duckdb.DuckDBPyConnection:
             "threads": THREADS,
         },
     )
+
+
+def open_sources(sources: Sequence[Path]) -> duckdb.DuckDBPyConnection:
+    """An `open_duckdb` connection whose view `data` is the table's files, in row order."""
+    con = open_duckdb()
+    try:
+        expose(con, sources)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def neutralise(text: str) -> str:
@@ -108,17 +121,17 @@ class Exporter:
     def write(self, batches: Iterator[list[tuple]], handle: IO[bytes]) -> None:
         raise NotImplementedError  # pragma: no cover - every text format defines it
 
-    def select_sql(self, sources: Sequence[Path]) -> str:
-        """The fields in schema order, without `_row_id`, in row order (file after file)."""
+    def select_sql(self) -> str:
+        """The fields in schema order, without `_row_id`, in row order (file after file), from
+        the view `data` over the table's files (`open_sources`)."""
         columns = ", ".join(quote_identifier(c) for c in self.columns) or "NULL"
-        files = ", ".join(sql_string(str(s)) for s in sources)
-        return f"SELECT {columns} FROM read_parquet([{files}])"  # noqa: S608
+        return f"SELECT {columns} FROM data"  # noqa: S608
 
     def batches(self, sources: Sequence[Path]) -> Iterator[list[tuple]]:
         """The rows of `sources` in batches of `batch_rows`, streamed from DuckDB."""
-        con = open_duckdb()
+        con = open_sources(sources)
         try:
-            cursor = con.execute(self.select_sql(sources))
+            cursor = con.execute(self.select_sql())
             while batch := cursor.fetchmany(self.batch_rows):
                 yield batch
         finally:

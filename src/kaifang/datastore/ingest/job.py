@@ -1,5 +1,6 @@
 """What the stages of one ingest share: the version, its local file, the job's folder and
-staging database, notices for the publisher, and where progress goes."""
+staging database, notices for the publisher, where progress goes, and the checks of the file
+running beside the stages."""
 
 from __future__ import annotations
 
@@ -12,9 +13,22 @@ if TYPE_CHECKING:
     import duckdb
 
     from kaifang.catalog.models import ResourceVersion
+    from kaifang.datastore.ingest.encoding import Check
 
 #: report(stage, rows done, rows total or None)
 Report = Callable[[str, int, "int | None"], None]
+#: load(table, select) → rows: see Staged.load
+Load = Callable[[str, str], int]
+#: scan(statement): see Staged.scan
+Scan = Callable[[str], None]
+#: the text of the error a query raises (DuckDB's error()) where a value misfits the type
+#: it was being read as; `Load` lets it through as `Misfit`
+MISFIT = "kaifang-misfit"
+
+
+class Misfit(Exception):
+    """A value did not fit the type a column was being read as (not an error in the file:
+    the caller reads the column another way)."""
 
 
 @dataclass
@@ -26,6 +40,16 @@ class Job:
     con: duckdb.DuckDBPyConnection
     report: Report
     notices: list[str] = field(default_factory=list)
+    #: checks of the file running beside the stages (encoding.Check): `settle` waits for them
+    checks: list[Check] = field(default_factory=list)
+
+    def settle(self) -> None:
+        """Wait for every check running beside the stages; raise the first one's error.
+        Called after the stages, and when a stage failed: a check's error (the file's bytes
+        are wrong) explains more than what a stage made of those bytes, so it wins."""
+        checks, self.checks = self.checks, []
+        for check in checks:
+            check.result()
 
 
 @dataclass
@@ -40,3 +64,12 @@ class Staged:
     rows: int
     #: the file line of the first data row, for messages about a row (0: rows are records)
     first_line: int = 0
+    #: set when `relation` is a view reading the file itself rather than a table: it has no
+    #: rowid, each scan parses the file again, and `rows` is not known yet (0). load(table,
+    #: select) runs `select` (a query over the view) once into the new table `table` (its
+    #: SQL name), rows in file order, refuses the file if a row could not be parsed, and
+    #: returns the row count; it raises Misfit when the query raised MISFIT.
+    load: Load | None = None
+    #: set with `load`: scan(statement) runs one statement reading the view (a CREATE TABLE
+    #: … AS or a COPY of a query over it) with the same checks and errors as `load`
+    scan: Scan | None = None

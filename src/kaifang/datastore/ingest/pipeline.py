@@ -1,11 +1,17 @@
 """The ingest job: every stage, in order, for each table of a resource version.
 
 `process` is the chain itself and touches no database: it reads a file and leaves, in the job's
-folder, one Parquet file and one profile per table. `ingest_version` wraps it for a stored
-version: it records progress and the outcome on the version's tables and moves the resource's
-published pointer (`services`). It never raises for bad input: a stage's IngestError (or any
-unexpected error, logged) marks the version's tables failed with a Chinese message naming the
-row, column or byte, removes whatever was written, and leaves the published version as it was.
+folder, one Parquet file and (unless asked not to) one profile per table. `ingest_version` wraps
+it for a stored version: it records progress and the outcome on the version's tables and moves
+the resource's published pointer (`services`). It never raises for bad input: a stage's
+IngestError (or any unexpected error, logged) marks the version's tables failed with a Chinese
+message naming the row, column or byte, removes whatever was written, and leaves the published
+version as it was.
+
+The profile is not needed to answer the rows API, so `ingest_version` publishes the version
+first and profiles its tables after, as the job's last step: the preview shows the profile as
+being computed until then. A profile that fails is logged and recorded as failed on its table;
+the table stays published.
 
 The job's folder is made under the datastore root, so finished files are renamed into place
 (same file system, atomic) and the job's spill files land on the data disk, not in /tmp."""
@@ -29,13 +35,13 @@ from kaifang.datastore import services
 from kaifang.datastore.engines.base import get_engine
 from kaifang.datastore.ingest.duck import kept_staging, open_staging
 from kaifang.datastore.ingest.errors import IngestError
-from kaifang.datastore.ingest.job import Job, Staged
-from kaifang.datastore.ingest.privacy import apply_privacy
+from kaifang.datastore.ingest.job import Job, Misfit, Staged
+from kaifang.datastore.ingest.privacy import apply_privacy, keeps_rows
 from kaifang.datastore.ingest.profile import profile_table
 from kaifang.datastore.ingest.readers import reader_for
 from kaifang.datastore.ingest.source import check_size, local_source
-from kaifang.datastore.ingest.types import Column, infer_types
-from kaifang.datastore.ingest.write import write_parquet
+from kaifang.datastore.ingest.types import Column, plan_typed, type_staged
+from kaifang.datastore.ingest.write import one_pass, write_parquet, write_typed
 from kaifang.datastore.models import DatastoreTable
 
 logger = logging.getLogger(__name__)
@@ -68,20 +74,23 @@ def process(
     overrides: dict[str, dict[str, str]] | None = None,
     report: Report | None = None,
     keep_connection: bool = False,
+    profile: bool = True,
 ) -> list[Processed]:
     """read → decode/dialect → types → privacy → write → profile, for every table in the
-    file at `source`; `overrides` maps a sheet to the publisher's column types."""
+    file at `source`; `overrides` maps a sheet to the publisher's column types. Without
+    `profile` each table's profile holds only the notices (see `profile_tables`)."""
     reader = reader_for(fmt)
     if reader is None:
         raise IngestError(_("不支持将 %(fmt)s 格式的文件入库。") % {"fmt": fmt})
     con = kept_staging(work) if keep_connection else open_staging(work)
+    job = Job(version, fmt, source, work, con, report or (lambda *a: None))
     try:
-        job = Job(version, fmt, source, work, con, report or (lambda *a: None))
-        staged = reader(job)
-        done = []
-        for position, one in enumerate(staged):
-            wanted = (overrides or {}).get(one.sheet, {})
-            done.append(_table(job, one, wanted, work / f"table-{position}.parquet"))
+        try:
+            done = _tables(job, reader(job), overrides or {}, profile=profile)
+        except BaseException:
+            job.settle()  # a check's error wins over the stage's
+            raise
+        job.settle()
         for item in done:
             item.profile["notices"] = list(job.notices)
         return done
@@ -90,13 +99,48 @@ def process(
             con.close()
 
 
-def _table(job: Job, staged: Staged, overrides: dict[str, str], target: Path) -> Processed:
-    """types → privacy → write → profile for one staged table."""
-    columns = infer_types(job, staged, overrides)
-    relation = apply_privacy(job, staged, columns)
-    write_parquet(job, relation, columns, target, staged.rows)
-    profile = profile_table(job, target, columns, staged.rows)
-    return Processed(staged.sheet, columns, staged.labels, staged.rows, target, profile)
+def _tables(
+    job: Job, staged: list[Staged], overrides: dict[str, dict[str, str]], *, profile: bool
+) -> list[Processed]:
+    done = []
+    for position, one in enumerate(staged):
+        target = job.workdir / f"table-{position}.parquet"
+        done.append(_table(job, one, overrides.get(one.sheet, {}), target, profile=profile))
+    return done
+
+
+def _table(
+    job: Job, staged: Staged, overrides: dict[str, str], target: Path, *, profile: bool
+) -> Processed:
+    """types → privacy → write → profile for one staged table: in one pass over the file
+    for a staged view the privacy stage leaves as it is, when the engine's files are written
+    that way (`_typed_and_written`)."""
+    direct = staged.scan is not None and one_pass() and keeps_rows(job, staged)
+    done = _typed_and_written(job, staged, overrides, target) if direct else None
+    if done is not None:
+        columns, rows = done
+    else:
+        staged, columns = type_staged(job, staged, overrides, typed=not direct)
+        relation = apply_privacy(job, staged, columns)
+        write_parquet(job, relation, columns, target, staged.rows)
+        rows = staged.rows
+    found = profile_table(job, target, columns, rows) if profile else {"pending": True}
+    return Processed(staged.sheet, columns, staged.labels, rows, target, found)
+
+
+def _typed_and_written(
+    job: Job, staged: Staged, overrides: dict[str, str], target: Path
+) -> tuple[list[Column], int] | None:
+    """The staged view read once, typed as its sample plans, straight into the data file:
+    its columns and row count; None (nothing written) when the sample settles no plan or a
+    later value misfits it — the file is then staged as text and typed by the rules."""
+    planned = plan_typed(job, staged, overrides)
+    if planned is None:
+        return None
+    try:
+        return planned, write_typed(job, staged, planned, target)
+    except Misfit:
+        return None
 
 
 def work_folder() -> tempfile.TemporaryDirectory:
@@ -107,9 +151,11 @@ def work_folder() -> tempfile.TemporaryDirectory:
 
 
 def place(processed: Processed, resource_id, version_id, table_id) -> str:
-    """Move a finished Parquet file to its place; return its path relative to the root."""
-    data_path = f"{resource_id}/{version_id}/{table_id}.parquet"
-    target = get_engine().root() / data_path
+    """Move a finished data file to its place, named with the suffix of the engine's format
+    (the write stage wrote it in that format); return its path relative to the root."""
+    engine = get_engine()
+    data_path = f"{resource_id}/{version_id}/{table_id}{engine.suffix}"
+    target = engine.root() / data_path
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(processed.parquet, target)
     return data_path
@@ -127,7 +173,8 @@ def ingest_version(
     progress = _Progress(services.start_ingest(version), listener)
     try:
         with work_folder() as work:
-            _run(version, fmt, Path(work), progress)
+            results = _run(version, fmt, Path(work), progress)
+            profile_tables(version, results, Path(work), listener)
     except IngestError as exc:
         _fail(version, exc.as_dict())
     except Exception:
@@ -136,10 +183,15 @@ def ingest_version(
     return list(DatastoreTable.objects.filter(version=version))
 
 
-def _run(version: ResourceVersion, fmt: str, work: Path, progress: _Progress) -> None:
+def _run(
+    version: ResourceVersion, fmt: str, work: Path, progress: _Progress
+) -> list[services.IngestedTable]:
+    """Every stage but the profile; the version is ready (and current, when due) after."""
     source = local_source(version, work)
     overrides = services.overrides_for(version)
-    done = process(source, fmt, work, version=version, overrides=overrides, report=progress)
+    done = process(
+        source, fmt, work, version=version, overrides=overrides, report=progress, profile=False
+    )
     tables = services.tables_for_sheets(version, [p.sheet for p in done])
     results = []
     for table, processed in zip(tables, done, strict=True):
@@ -151,6 +203,48 @@ def _run(version: ResourceVersion, fmt: str, work: Path, progress: _Progress) ->
             services.IngestedTable(table, fields, processed.rows, processed.profile, data_path)
         )
     services.complete_ingest(version, results)
+    return results
+
+
+def profile_tables(
+    version: ResourceVersion,
+    results: list[services.IngestedTable],
+    work: Path,
+    listener: Listener | None = None,
+) -> None:
+    """The profile stage for tables already published: each table's profile, computed from
+    its placed data file and recorded. Never raises: a profile that fails is logged and
+    recorded as failed, and the table stays as it is."""
+    report = listener or (lambda *a: None)
+    con = None
+    try:
+        con = open_staging(work)
+        job = Job(version, version.detected_format or "", Path(), work, con, report)
+    except Exception:
+        logger.exception("profiles of version %s failed", version.pk)
+        job = None
+    try:
+        for result in results:
+            _profile_one(job, result)
+    finally:
+        if con is not None:
+            con.close()
+
+
+def _profile_one(job: Job | None, result: services.IngestedTable) -> None:
+    """Profile one table and record it (or record its profile failed); never raises."""
+    found = None
+    try:
+        if job is not None:
+            path = get_engine().root() / result.data_path
+            columns = [Column(f["id"], f["type"]) for f in result.fields]
+            found = profile_table(job, path, columns, result.rows)
+    except Exception:
+        logger.exception("profile of table %s failed", result.table.pk)
+    try:
+        services.record_profile(result.table, found)
+    except Exception:
+        logger.exception("recording the profile of table %s failed", result.table.pk)
 
 
 def _fail(version: ResourceVersion, error: dict) -> None:

@@ -1,5 +1,5 @@
 """Stage `profile`: what each column holds — nulls, distinct values, min/max and the most
-frequent values — computed from the written Parquet file (the privacy stage's output), never
+frequent values — computed from the written data file (the privacy stage's output), never
 from the upload. Distinct counts are exact up to EXACT_ROWS rows and estimated (HyperLogLog)
 beyond, where exact counting would need memory in proportion to the data. Top values are
 listed only for columns whose values repeat (at most half as many distinct values as values):
@@ -12,9 +12,10 @@ import decimal
 from pathlib import Path
 from typing import Any
 
-from kaifang.datastore.ingest.duck import ident, sql_string
+from kaifang.datastore.ingest.duck import ident
 from kaifang.datastore.ingest.job import Job
 from kaifang.datastore.ingest.types import Column
+from kaifang.datastore.relation import opened
 
 TOP_VALUES = 10
 EXACT_ROWS = 1_000_000
@@ -24,12 +25,13 @@ MAX_TEXT = 200
 def profile_table(job: Job, path: Path, columns: list[Column], rows: int) -> dict[str, Any]:
     """{"rows": N, "columns": {id: {"type", "nulls", "distinct", "min", "max", "top"}}}."""
     job.report("profile", 0, rows)
-    source = f"read_parquet({sql_string(path)})"
-    stats = _stats(job, source, columns, rows)
-    result = {}
-    for column in columns:
-        top = _top(job, source, column) if _repeats(stats[column.id], rows) else []
-        result[column.id] = {"type": column.type, **stats[column.id], "top": top}
+    with opened(job.con, [path]) as select:
+        source = f"({select})"
+        stats = _stats(job, source, columns, rows)
+        result = {}
+        for column in columns:
+            top = _top(job, source, column) if _repeats(stats[column.id], rows) else []
+            result[column.id] = {"type": column.type, **stats[column.id], "top": top}
     job.report("profile", rows, rows)
     return {"rows": rows, "columns": result}
 

@@ -6,18 +6,29 @@ fixed-point, at most MAX_SCALE places → DECIMAL(18, scale), or DECIMAL(38, sca
 float (any other number → DOUBLE), date, datetime (where a date alone is its midnight: Excel's
 date-times at 00:00:00 read as dates, and exports often drop a zero time), text. A column with no
 values is text. An override whose type a value does not fit stops the job naming the record
-and column."""
+and column.
+
+A file the reader left as a view (`Staged.load`: CSV and TSV) is read once, straight into a
+table of typed values (or, when the privacy stage leaves its rows as they are, straight into
+its data file: write.write_typed reads `typed_select`), when the first SAMPLE_ROWS rows settle
+every column's type: each value is checked against that type as it is cast, and a single
+value that does not fit stops the query (MISFIT). The file is then read into a text table and
+typed like any other staged table — the checks decide nothing by themselves, they only
+confirm what the rules above would give, so both ways end with the same types and values.
+Most values are checked by a cheap exact test — cast, then compare with the cast value printed
+back (an integer, date, date-time or decimal printed exactly as written fits, and reads as
+that value) — and only the others by the rules' own patterns."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext as _
 
 from kaifang.datastore.ingest.duck import ident, sql_string
 from kaifang.datastore.ingest.errors import IngestError
-from kaifang.datastore.ingest.job import Job, Staged
+from kaifang.datastore.ingest.job import MISFIT, Job, Misfit, Staged
 from kaifang.datastore.models import FieldType
 
 MAX_SCALE = 9
@@ -46,12 +57,24 @@ SAMPLE_ROWS = 2_000
 NARROW_PRECISION = 18
 
 
+#: the largest integer the INTEGER pattern takes (18 digits)
+INTEGER_LIMIT = 10**18 - 1
+#: for the cheap test: the type a value is cast to, and the length of its printed form
+#: when the type prints values of one length (a date-time only without fractions)
+CHECK_CASTS = {"integer": "BIGINT", "date": "DATE", "datetime": "TIMESTAMP"}
+PRINTED_LENGTH = {"date": 10, "datetime": 19}
+#: the staging connection's in-memory database for typed tables, compressed
+TYPED = "kf_typed"
+
+
 @dataclass
 class Column:
     id: str
     type: str
     scale: int = 0
     precision: int = NARROW_PRECISION
+    #: the relation the write stage reads already holds the typed value (type_staged)
+    stored: bool = False
 
 
 def _formats(formats: list[str]) -> str:
@@ -131,18 +154,170 @@ def infer_types(job: Job, staged: Staged, overrides: dict[str, str]) -> list[Col
     return columns
 
 
+def type_staged(
+    job: Job, staged: Staged, overrides: dict[str, str], *, typed: bool = True
+) -> tuple[Staged, list[Column]]:
+    """The staged table the write stage reads, and the type of each of its columns. A staged
+    table is typed by `infer_types`; a staged view is read once into a table of typed values
+    when the sample settles the types (see the module's docstring), else — or when `typed`
+    is false: the caller tried that read already — into a text table typed by
+    `infer_types`."""
+    if staged.load is None:
+        return staged, infer_types(job, staged, overrides)
+    planned = plan_typed(job, staged, overrides) if typed else None
+    if planned is not None:
+        try:
+            typed_staged = _load_typed(job, staged, planned)
+        except Misfit:
+            pass  # a later row settles a column otherwise: the rules decide, over every row
+        else:
+            return typed_staged, planned
+    name = f"text_{staged.relation}"
+    rows = staged.load(ident(name), f"SELECT * FROM {ident(staged.relation)}")
+    text = replace(staged, relation=name, rows=rows, load=None, scan=None)
+    return text, infer_types(job, text, overrides)
+
+
+def plan_typed(job: Job, staged: Staged, overrides: dict[str, str]) -> list[Column] | None:
+    """The columns of a staged view as its first SAMPLE_ROWS rows type them, for a read
+    into typed values (`typed_select`); None when the sample cannot settle them."""
+    job.report("read", 0, None)
+    return _plan(staged, _sample(job, staged), overrides)
+
+
+def _load_typed(job: Job, staged: Staged, columns: list[Column]) -> Staged:
+    """The staged view read into a table of typed values (MISFIT: Misfit). The table is kept
+    in an in-memory database that compresses it, about a third of its size otherwise: it
+    then stays in memory (no spilling to disk) within the memory limit. The write stage
+    reads it through a view of the same name in the main database, its rowid a column."""
+    name = f"typed_{staged.relation}"
+    job.con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {TYPED} (COMPRESS)")
+    table = f"{TYPED}.main.{ident(name)}"
+    rows = staged.load(table, typed_select(staged, columns))
+    job.con.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT rowid, * FROM {table}")
+    return replace(staged, relation=name, rows=rows, load=None, scan=None)
+
+
+def _plan(staged: Staged, sample: list[tuple], overrides: dict[str, str]) -> list[Column] | None:
+    """The columns as the sample types them, stored; None where the sample cannot settle
+    a column's type (the widest decimals) or a publisher's override changes it."""
+    kinds = _kinds(staged.ids, sample)
+    columns = []
+    for i, column in enumerate(staged.ids):
+        planned = _planned(column, kinds.get(column, []), _values(sample, i))
+        if planned is None or overrides.get(column, planned.type) != planned.type:
+            return None
+        columns.append(planned)
+    return columns
+
+
+def _planned(column: str, kinds: list[str], values: list[str]) -> Column | None:
+    """The first of `kinds` that types the column if every row fits it as the sample
+    does. A decimal's scale and precision are those of the sample's widest value: when
+    every value fits them, they are the widest of all."""
+    for kind in kinds:
+        if kind != "decimal":
+            return Column(column, kind, stored=True)
+        parts = [v.split(".") for v in values]
+        found = {
+            "d": 0,
+            "d_scale": max(len(p[1]) if len(p) > 1 else 0 for p in parts),
+            "d_whole": max(len(p[0].lstrip("+-")) for p in parts),
+        }
+        if found["d_scale"] > MAX_SCALE:
+            continue  # no decimal, whatever the other rows hold: the next candidate
+        decided = _decide(column, kind, "d", found)
+        if decided is None or decided.type != kind:
+            return None
+        decided.stored = True
+        return decided
+    return Column(column, FieldType.TEXT, stored=True)
+
+
+def typed_select(staged: Staged, columns: list[Column]) -> str:
+    """The query reading the staged view into typed values (MISFIT where one does not fit
+    its column): the text of each column (x0 …) and its cheap test's cast (n0 …; p0 …
+    printed back, for decimals), then each value, in file order."""
+    texts, casts, printed = [], [], []
+    for i, column in enumerate(columns):
+        texts.append(f"{ident(column.id)} AS x{i}")
+        cast = _check_cast(column)
+        if cast:
+            casts.append(f"TRY_CAST(x{i} AS {cast}) AS n{i}")
+        if column.type == FieldType.DECIMAL:
+            printed.append(f"CAST(n{i} AS VARCHAR) AS p{i}")
+    values = ", ".join(f"{_checked(c, i)} AS {ident(c.id)}" for i, c in enumerate(columns))
+    query = f"SELECT {', '.join(texts)} FROM {ident(staged.relation)}"
+    for extra in (casts, printed):
+        if extra:
+            query = f"SELECT *, {', '.join(extra)} FROM ({query})"
+    return f"SELECT {values} FROM ({query})"
+
+
+def _check_cast(column: Column) -> str | None:
+    if column.type == FieldType.DECIMAL:
+        return f"DECIMAL({column.precision}, {column.scale})"
+    return CHECK_CASTS.get(column.type)
+
+
+def _checked(column: Column, i: int) -> str:
+    """The typed value of text x{i} (cast n{i}), or MISFIT. The cheap test: the cast
+    value printed back is the text itself — which the patterns take and the rules' cast
+    reads as that value (an 18-digit integer at most, a date-time without fractions); a
+    decimal may also be its printed form p{i} less some of its last zeros."""
+    x, n = f"x{i}", f"n{i}"
+    if column.type == FieldType.TEXT:
+        return f"NULLIF({x}, '')"
+    v = f"NULLIF(trim({x}), '')"
+    fits = f"NOT ({_misfit(column.type, v)})"
+    if column.type == FieldType.DECIMAL:
+        fits += (
+            f" AND length(split_part({v}, '.', 2)) <= {column.scale}"
+            f" AND TRY_CAST({v} AS DECIMAL({column.precision}, {column.scale})) IS NOT NULL"
+        )
+    slow = (
+        f"CASE WHEN {v} IS NULL THEN NULL WHEN {fits} THEN {_cast(column, v)} "
+        f"ELSE error('{MISFIT}') END"
+    )
+    if _check_cast(column) is None:
+        return slow
+    cheap = f"CAST({n} AS VARCHAR) = {x}"
+    if column.type == FieldType.DECIMAL:
+        p = f"p{i}"
+        shorter = f"length({x}) < length({p}) AND right({x}, 1) <> '.'"
+        cheap = f"{p} = {x} OR ({shorter} AND rtrim({p}, '0') = rtrim({x}, '0'))"
+    if column.type == FieldType.INTEGER:
+        cheap = f"{n} BETWEEN -{INTEGER_LIMIT} AND {INTEGER_LIMIT} AND {cheap}"
+    if column.type in PRINTED_LENGTH:
+        cheap = f"length({x}) = {PRINTED_LENGTH[column.type]} AND {cheap}"
+    return f"CASE WHEN {cheap} THEN {n} ELSE {slow} END"
+
+
 def _candidates(job: Job, staged: Staged) -> dict[str, list[str]]:
     """Column → the types every value of the first SAMPLE_ROWS rows fits, in ORDER (columns
     with no value there, or fitting none, are text and left out). Read into Python and tested
     with the same patterns: for the many small tables of a catalog this costs far less than
     a query holding every test of every column; DuckDB confirms the candidate afterwards."""
+    return _kinds(staged.ids, _sample(job, staged))
+
+
+def _sample(job: Job, staged: Staged) -> list[tuple]:
+    """The first SAMPLE_ROWS rows of the staged relation."""
     names = ", ".join(ident(c) for c in staged.ids)
-    rows = job.con.execute(
+    return job.con.execute(
         f"SELECT {names} FROM {ident(staged.relation)} LIMIT {SAMPLE_ROWS}"
     ).fetchall()
+
+
+def _values(rows: list[tuple], i: int) -> list[str]:
+    """Column i's values in `rows`, trimmed, empty ones left out."""
+    return [v.strip() for v in (row[i] for row in rows) if v is not None and v.strip()]
+
+
+def _kinds(ids: list[str], rows: list[tuple]) -> dict[str, list[str]]:
     found = {}
-    for i, column in enumerate(staged.ids):
-        values = [v.strip() for v in (row[i] for row in rows) if v is not None and v.strip()]
+    for i, column in enumerate(ids):
+        values = _values(rows, i)
         kinds = [kind for kind in ORDER if values and all(map(PYTHON_TESTS[kind], values))]
         if kinds:
             found[column] = kinds
@@ -232,8 +407,17 @@ def _max_scale(job: Job, staged: Staged, column: str) -> int:
 
 
 def cast_sql(column: Column) -> str:
-    """The expression giving the typed value of a staged (text) column."""
-    v = _value(column.id)
+    """The expression giving the typed value of a staged column (a text column, or one
+    holding its typed value already: `stored`)."""
+    if column.stored:
+        return ident(column.id)
+    if column.type == FieldType.TEXT:
+        return f"NULLIF({ident(column.id)}, '')"
+    return _cast(column, _value(column.id))
+
+
+def _cast(column: Column, v: str) -> str:
+    """The typed value of the trimmed, non-empty text `v`."""
     if column.type == FieldType.BOOLEAN:
         truthy = f"lower({v}) IN ('true', '1', '是')"
         return f"CASE WHEN {truthy} THEN true WHEN {v} IS NOT NULL THEN false END"
@@ -247,4 +431,4 @@ def cast_sql(column: Column) -> str:
         return f"CAST(strptime({v}, {_formats(DATE_FORMATS)}) AS DATE)"
     if column.type == FieldType.DATETIME:
         return f"strptime({v}, {_formats(DATETIME_FORMATS)})"
-    return f"NULLIF({ident(column.id)}, '')"
+    return v

@@ -5,6 +5,10 @@ distinct counts, filtered the same way as rows.
 quarter, month, week — starting Monday — or day); `metrics=count,sum:数量,avg:数值` names the
 results `count`, `sum_数量`, `avg_数值`. Columns come from the stored schema; a metric that does
 not fit the column's type (the sum of a text column) is a 400 naming `metrics`.
+
+The number of groups is read off the page when the page holds the last of them (one more
+group than the page is asked for tells whether it does), and counted by a second query only
+when it does not.
 """
 
 from __future__ import annotations
@@ -208,15 +212,26 @@ def aggregate(table, params: AggregateParams) -> RowsResult:
     order = _order(groups, metrics, params.sort)
     sql = (
         f"SELECT {selected} FROM data WHERE {where.sql} {grouping} {order} "  # noqa: S608
-        f"LIMIT {params.limit} OFFSET {params.offset}"
+        f"LIMIT {params.limit + 1} OFFSET {params.offset}"
     )
     has_where = bool(params.where)
     with open_table(table) as con:
-        result = run(con, sql, where.params, has_where)
-        total = _count_groups(con, groups, where, has_where) if groups else 1
+        rows = run(con, sql, where.params, has_where).rows
+        total = _groups_seen(rows, params)
+        if total is None:
+            total = _count_groups(con, groups, where, has_where) if groups else 1
     ids = [o.id for o in groups + metrics]
-    records = [dict(zip(ids, row, strict=True)) for row in result.rows]
+    records = [dict(zip(ids, row, strict=True)) for row in rows[: params.limit]]
     return RowsResult([o.out() for o in groups + metrics], records, total, None)
+
+
+def _groups_seen(rows: list[tuple], params: AggregateParams) -> int | None:
+    """The number of groups when the page (fetched one past its limit) shows the last of
+    them: nothing past the limit, and the page not past the end (which an empty page past the
+    first may be). None when it takes a count."""
+    if len(rows) > params.limit or (not rows and params.offset > 0):
+        return None
+    return params.offset + len(rows)
 
 
 def _count_groups(con, groups: list[Output], where, has_where: bool) -> int:

@@ -13,6 +13,7 @@ from kaifang.catalog import services as catalog
 from kaifang.core.audit import Actor
 from kaifang.datastore.engines.base import get_engine
 from kaifang.datastore.models import DatastoreTable
+from kaifang.datastore.relation import source_sql
 
 
 @pytest.fixture
@@ -67,5 +68,5 @@ def rows_of(table: DatastoreTable) -> list[tuple]:
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     )
     with contextlib.closing(con):
-        path = str(get_engine().data_file(table)).replace("'", "''")
-        return con.execute(f"SELECT * FROM read_parquet('{path}') ORDER BY _row_id").fetchall()  # noqa: S608
+        source = source_sql(con, [get_engine().data_file(table)])
+        return con.execute(f"SELECT * FROM ({source}) ORDER BY _row_id").fetchall()  # noqa: S608

@@ -1,7 +1,8 @@
 """Ready datastore tables for tests, made without the ingest pipeline: the rows are written to a
-Parquet file laid out as the data-file contract says (`_row_id` first, then one typed column per
-field, under `<DATASTORE_ROOT>/<resource>/<version>/<table>.parquet`) and a ready
-`DatastoreTable` points at it.
+data file in the engine's format (through the write stage's own `write_file`) laid out as the
+data-file contract says (`_row_id` first, then one typed column per field, under
+`<DATASTORE_ROOT>/<resource>/<version>/<table><suffix>`) and a ready `DatastoreTable` points at
+it.
 
 Point settings.KAIFANG["DATASTORE_ROOT"] at a temporary folder first (the `datastore_root`
 fixture of datastore/tests/conftest.py does), so no test writes into the real one."""
@@ -18,7 +19,9 @@ from django.core.files.base import ContentFile
 
 from kaifang.catalog.models import Dataset, Resource, ResourceVersion
 from kaifang.datastore.engines.base import get_engine
+from kaifang.datastore.ingest.write import write_file
 from kaifang.datastore.models import DatastoreTable
+from kaifang.datastore.relation import PARQUET
 
 _seq = itertools.count(1)
 
@@ -104,16 +107,20 @@ def make_table(
         rows_done=len(rows),
         rows_total=len(rows),
     )
-    table.data_path = f"{resource.pk}/{version.pk}/{table.pk}.parquet"
-    write_parquet(get_engine().data_file(table), rows, fields)
+    engine = get_engine()
+    table.data_path = f"{resource.pk}/{version.pk}/{table.pk}{engine.suffix}"
+    write_data_file(engine.data_file(table), rows, fields, engine.file_format)
     table.save()
     return table
 
 
-def write_parquet(path, rows: list[dict[str, Any]], fields: list[dict[str, Any]]) -> None:
-    """Write `rows` with `_row_id` and one typed column per field, through DuckDB so the file is
-    exactly what DuckDB reads back. Values are bound; staging columns are typed like the
-    targets, so DuckDB converts Python values (str dates, Decimal, bool) itself."""
+def write_data_file(
+    path, rows: list[dict[str, Any]], fields: list[dict[str, Any]], fmt: str = PARQUET
+) -> None:
+    """Write `rows` with `_row_id` and one typed column per field in format `fmt`, through
+    DuckDB so the file is exactly what DuckDB reads back. Values are bound; staging columns are
+    typed like the targets, so DuckDB converts Python values (str dates, Decimal, bool)
+    itself."""
     path.parent.mkdir(parents=True, exist_ok=True)
     typed = ", ".join(f"{_quote(f['id'])} {SQL_TYPES[f['type']]}" for f in fields)
     con = duckdb.connect()
@@ -125,11 +132,7 @@ def write_parquet(path, rows: list[dict[str, Any]], fields: list[dict[str, Any]]
                 f"INSERT INTO staging VALUES ({marks})",  # noqa: S608
                 [[n] + [row.get(f["id"]) for f in fields] for n, row in enumerate(rows)],
             )
-        target = str(path).replace("'", "''")
-        con.execute(
-            f"COPY (SELECT * FROM staging ORDER BY _row_id) "  # noqa: S608
-            f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
-        )
+        write_file(con, "SELECT * FROM staging ORDER BY _row_id", path, fmt)
     finally:
         con.close()
 

@@ -59,6 +59,7 @@ def url(table, endpoint: str) -> str:
     return f"/api/v1/resources/{table.resource_id}/{endpoint}"
 
 
+@pytest.mark.both_engines
 def test_given_a_public_table_when_rows_asked_then_the_documented_json_shape(client, table):
     response = client.get(
         url(table, "rows"), {"sort": "数量 desc", "limit": 2, "fields": "城市,数量,日期"}
@@ -210,6 +211,7 @@ def test_given_a_table_when_schema_asked_then_fields_with_labels_and_counts(clie
     assert body["table_names"] == ["data", str(table.resource_id)]
 
 
+@pytest.mark.both_engines
 def test_given_a_select_when_sql_posted_then_rows_come_back(client, table):
     sql = "SELECT 城市, sum(数量) AS 合计 FROM data GROUP BY 城市 ORDER BY 合计 DESC"
 

@@ -27,6 +27,7 @@ from kaifang.datastore.query.aggregate import AggregateParams, aggregate
 from kaifang.datastore.query.columns import BadParameter
 from kaifang.datastore.query.rows import RowsParams, query_rows
 from kaifang.datastore.query.sql import run_sql
+from kaifang.datastore.relation import source_sql
 from kaifang.datastore.tests.tables import make_table, make_version
 
 FIELDS = [
@@ -83,10 +84,10 @@ def state_of(table) -> tuple:
 
 def row_ids(table) -> list[int]:
     table = DatastoreTable.objects.get(pk=table.pk)
-    files = ", ".join(f"'{p}'" for p in get_engine().data_files(table))
     con = duckdb.connect()
     try:
-        found = con.execute(f"SELECT _row_id FROM read_parquet([{files}])")  # noqa: S608
+        source = source_sql(con, get_engine().data_files(table))
+        found = con.execute(f"SELECT _row_id FROM ({source})")  # noqa: S608
         return [r[0] for r in found.fetchall()]
     finally:
         con.close()
@@ -95,6 +96,7 @@ def row_ids(table) -> list[int]:
 # Appending
 
 
+@pytest.mark.both_engines
 def test_given_a_table_when_records_appended_then_they_come_last_typed_with_ids_going_on(
     table, actor
 ):
@@ -225,6 +227,7 @@ def test_concurrent_appends_from_two_threads_keep_every_row_with_distinct_ids(
 # Replacing
 
 
+@pytest.mark.both_engines
 def test_given_appended_parts_when_replaced_then_exactly_the_records_and_old_files_retired(
     table, actor
 ):
@@ -242,7 +245,7 @@ def test_given_appended_parts_when_replaced_then_exactly_the_records_and_old_fil
     assert written.rows_added == 2 and written.mode == "replace"
     assert [r["城市"] for r in result.records] == ["金华", "台州"] and result.total == 2
     assert table.row_count == 2 and table.parts == [] and table.generation == 2
-    assert table.data_path.endswith(f"{table.pk}-g2.parquet")
+    assert table.data_path.endswith(f"{table.pk}-g2{get_engine().suffix}")
     assert row_ids(table) == [0, 1]
     assert [r["path"] for r in table.retired] == old_files
     assert all((get_engine().root() / path).is_file() for path in old_files)
@@ -365,6 +368,7 @@ def test_a_table_of_a_superseded_version_takes_no_rows(table, actor):
         dynamic.append_rows(actor, table, [{"城市": "湖州"}])
 
 
+@pytest.mark.both_engines
 def test_a_failure_after_the_file_was_placed_leaves_nothing_behind(table, actor, monkeypatch):
     # given
     before = state_of(table)
@@ -421,6 +425,7 @@ def test_rows_read_the_files_in_row_order_across_many_parts(table, actor):
     assert [r["数量"] for r in page.records] == numbers[20:24]
 
 
+@pytest.mark.both_engines
 def test_counts_aggregates_and_sql_see_the_appended_rows(table, actor):
     # given: a filtered total is counted and kept
     assert rows_of(table, filters='{"城市": "杭州"}').total == 1
@@ -451,6 +456,7 @@ def test_a_cursor_made_before_a_change_asks_to_start_again(table, actor):
     ]
 
 
+@pytest.mark.both_engines
 def test_the_sql_connection_may_open_the_tables_files_and_no_other(table, actor):
     dynamic.append_rows(actor, table, [{"城市": "湖州"}])
     table.refresh_from_db()
@@ -464,6 +470,7 @@ def test_the_sql_connection_may_open_the_tables_files_and_no_other(table, actor)
 # Merging
 
 
+@pytest.mark.both_engines
 def test_a_merge_keeps_order_and_ids_recomputes_the_profile_and_retires_the_old_files(
     table, actor, django_capture_on_commit_callbacks
 ):
@@ -480,7 +487,7 @@ def test_a_merge_keeps_order_and_ids_recomputes_the_profile_and_retires_the_old_
     table.refresh_from_db()
     assert merged is True
     assert table.parts == [] and table.generation == 3 and table.row_count == 6
-    assert table.data_path.endswith(f"{table.pk}-g3.parquet")
+    assert table.data_path.endswith(f"{table.pk}-g3{get_engine().suffix}")
     assert rows_of(table).records == before
     assert row_ids(table) == list(range(6))
     assert table.profile["rows"] == 6
@@ -643,6 +650,7 @@ def test_an_export_of_an_older_generation_finishing_late_is_dropped(table, actor
     assert not (get_engine().root() / exporters.export_path(stale, "json")).exists()
 
 
+@pytest.mark.both_engines
 def test_every_exporter_reads_the_parts_in_row_order(table, actor):
     dynamic.append_rows(actor, table, [{"城市": f"新{n}", "数量": n} for n in range(3)])
     table.refresh_from_db()

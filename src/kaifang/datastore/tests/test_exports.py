@@ -23,6 +23,7 @@ from kaifang.analytics.models import ResourceDailyCount
 from kaifang.catalog.models import AccessGrant, State
 from kaifang.catalog.tests import factories
 from kaifang.datastore import exporters
+from kaifang.datastore.engines.base import get_engine
 from kaifang.datastore.exporters.structured import xml_name, xml_names
 from kaifang.datastore.exporters.workbook import XlsxExporter
 from kaifang.datastore.models import DatastoreTable
@@ -169,6 +170,7 @@ def _read_back(key: str, path, fields=FIELDS) -> list[dict]:
 # --- the files -------------------------------------------------------------------------------
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("key", FORMATS)
 def test_every_format_gives_back_the_same_rows_cell_by_cell(table, key):
     fmt, encoding = exporters.registry[key].format, exporters._encoding_of(key)
@@ -263,6 +265,7 @@ def test_xlsx_goes_on_to_new_sheets_each_with_the_header(department, monkeypatch
     assert [int(r["序号"]) for s in sheets for r in s] == list(range(10))
 
 
+@pytest.mark.both_engines
 def test_the_parquet_download_leaves_out_the_row_id(table):
     names, rows = _read_parquet(_path(exporters.export_table(table, "parquet")))
 
@@ -298,6 +301,7 @@ def test_an_export_is_recorded_beside_the_data_file(table):
     assert dt.datetime.fromisoformat(record["created_at"]).tzinfo is not None
 
 
+@pytest.mark.both_engines
 def test_a_failed_export_leaves_no_file_and_no_record(table, monkeypatch):
     def broken(self, batches, handle):
         handle.write(b"[{")
@@ -310,7 +314,7 @@ def test_a_failed_export_leaves_no_file_and_no_record(table, monkeypatch):
 
     table.refresh_from_db()
     folder = _path({"path": table.data_path}).parent
-    assert sorted(p.name for p in folder.iterdir()) == [f"{table.pk}.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [f"{table.pk}{get_engine().suffix}"]
     assert table.exports == {}
 
 

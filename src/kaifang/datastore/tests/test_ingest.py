@@ -52,6 +52,7 @@ def _types(table: DatastoreTable) -> dict[str, str]:
     return {f["id"]: f["type"] for f in table.fields}
 
 
+@pytest.mark.both_engines
 def test_a_utf8_csv_becomes_a_ready_typed_table_and_the_current_version(upload):
     resource = upload("价格.csv", CSV.encode())
 
@@ -103,6 +104,7 @@ def test_a_tsv_and_a_semicolon_file_are_split_on_their_delimiter(upload):
     assert [r[1:] for r in rows_of(current_tables(semi)[0])] == [("甲", 1), ("乙", 2)]
 
 
+@pytest.mark.both_engines
 def test_the_profile_counts_nulls_distinct_values_extremes_and_top_values(upload):
     resource = upload("价格.csv", (CSV + "杭州,3,1.00,2024-05-06,,false,0571\n").encode())
 
@@ -239,6 +241,15 @@ def test_duplicate_and_empty_headers_are_renamed_and_noted(upload):
         "第 3 列表头“名称”与前面的列重名，已改为“名称_2”。",
         "第 4 列表头“_id”已规范为“id”。",
     ]
+
+
+def test_a_rowid_header_is_renamed_and_the_row_ids_stay_the_row_positions(upload):
+    resource = upload("表.csv", "ROWID,名称\n70,甲\n90,乙\n".encode())
+
+    [table] = current_tables(resource)
+    assert [f["id"] for f in table.fields] == ["ROWID_2", "名称"]
+    assert rows_of(table) == [(0, 70, "甲"), (1, 90, "乙")]
+    assert table.profile["notices"] == ["第 1 列表头“ROWID”是系统保留名，已改为“ROWID_2”。"]
 
 
 def test_a_publisher_type_override_is_applied(upload, draft):

@@ -111,6 +111,22 @@ def test_an_invalid_byte_sequence_names_its_byte_and_line(served, upload_v2):
     )
 
 
+def test_an_invalid_byte_wins_over_what_the_read_made_of_the_rows_after_it(served, upload_v2):
+    # the bytes are checked beside the read: a misfit value and a ragged row follow the bad
+    # byte, and the message still names the byte (the first thing wrong in the file)
+    head = "城市,数量\n".encode() + "杭州,1\n".encode() * 100_000
+    content = head + b"\xe6\x9d,7\n" + "宁波,x\n宁波,1,2\n".encode()
+
+    version = upload_v2("城市.csv", content)
+
+    assert_failed_and_previous_served(
+        served,
+        version,
+        f"第 100002 行（第 {len(head) + 1} 字节）有无法按 UTF-8 解码的字节 E6 9D 2C 37，"
+        "请将文件另存为 UTF-8 或 GB18030 编码后再上传。",
+    )
+
+
 def test_an_empty_file_is_refused_on_upload_and_by_the_ingest(served):
     version = raw_version(served, "空.csv", b"", "CSV")
 

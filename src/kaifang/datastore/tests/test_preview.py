@@ -86,6 +86,7 @@ def open_dataset(department):
 # The table
 
 
+@pytest.mark.both_engines
 def test_dataset_page_shows_the_first_20_rows_in_an_accessible_table(client, open_dataset):
     # given
     table = _table(open_dataset)
@@ -102,6 +103,7 @@ def test_dataset_page_shows_the_first_20_rows_in_an_accessible_table(client, ope
     assert "datastore/preview.js" in html and "vendor/echarts.min.js" in html
 
 
+@pytest.mark.both_engines
 def test_sort_link_orders_the_rows_and_marks_the_column(client, open_dataset):
     # given
     table = _table(open_dataset)
@@ -204,6 +206,7 @@ def test_workbook_tables_are_offered_as_sheets(client, open_dataset):
 # Profile, charts, API
 
 
+@pytest.mark.both_engines
 def test_profile_lists_nulls_distinct_range_and_top_values(client, open_dataset):
     # given
     _table(open_dataset)

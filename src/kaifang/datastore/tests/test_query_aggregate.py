@@ -59,6 +59,7 @@ def ask(table, **query):
     return aggregate(table, AggregateParams.from_query(query))
 
 
+@pytest.mark.both_engines
 def test_given_group_by_and_metrics_when_aggregated_then_one_record_per_group(table):
     result = ask(
         table, group_by="城市", metrics="count,sum:数量,avg:数值,max:金额,count_distinct:日期"
@@ -137,6 +138,7 @@ def test_given_no_group_by_when_aggregated_then_one_record_for_the_whole_table(t
         ),
     ],
 )
+@pytest.mark.both_engines
 def test_given_a_time_bucket_when_aggregated_then_groups_start_at_the_bucket(
     table, bucket, expected
 ):
@@ -178,6 +180,38 @@ def test_given_limit_and_offset_when_aggregated_then_a_page_of_groups_and_the_to
 
     assert [r["日期_day"] for r in result.records] == [date(2024, 1, 20), date(2024, 2, 15)]
     assert result.total == 4
+
+
+@pytest.mark.parametrize(
+    ("limit", "offset", "shown"),
+    [
+        # the page shows the last group: the total is read off it
+        ("10", "0", 4),
+        ("4", "0", 4),
+        ("3", "2", 2),
+        # the page stops short of the last group, is empty, or lies past the end: counted
+        ("3", "0", 3),
+        ("0", "0", 0),
+        ("0", "2", 0),
+        ("5", "4", 0),
+        ("5", "9", 0),
+    ],
+)
+def test_given_any_page_of_groups_when_aggregated_then_the_total_is_every_group(
+    table, limit, offset, shown
+):
+    result = ask(table, group_by="日期:day", metrics="count", limit=limit, offset=offset)
+
+    assert len(result.records) == shown
+    assert result.total == 4
+
+
+@pytest.mark.parametrize(("limit", "offset"), [("0", "0"), ("1", "0"), ("5", "3")])
+def test_given_no_group_by_when_aggregated_then_one_group_in_all(table, limit, offset):
+    result = ask(table, metrics="count", limit=limit, offset=offset)
+
+    assert result.total == 1
+    assert len(result.records) == (1 if limit != "0" and offset == "0" else 0)
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ def ask(table, **query):
     return query_rows(table, RowsParams.from_query(query))
 
 
+@pytest.mark.both_engines
 def test_given_no_parameters_when_rows_asked_then_all_rows_in_file_order_with_typed_values(table):
     result = ask(table)
 
@@ -63,6 +64,7 @@ def test_given_fields_when_rows_asked_then_only_those_columns_come_back(table):
     assert result.records[1] == {"名称": "天一阁", "城市": "宁波"}
 
 
+@pytest.mark.both_engines
 def test_given_equality_and_operator_filters_when_rows_asked_then_only_matching_rows(table):
     result = ask(table, filters='{"城市": "杭州", "数值": {"gte": 10, "lt": 20}}')
 
@@ -120,6 +122,7 @@ def test_given_q_when_rows_asked_then_text_columns_match_case_insensitively(tabl
     assert ask(table, q="上海").total == 0
 
 
+@pytest.mark.both_engines
 def test_given_sort_when_rows_asked_then_ties_are_broken_by_row_order_and_nulls_last(table):
     result = ask(table, sort="数值 desc", fields="名称")
 
@@ -150,6 +153,7 @@ def test_given_limit_and_offset_when_rows_asked_then_that_slice_and_a_next_curso
     assert result.next is not None
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("sort", ["", "数值", "数值 desc", "日期 desc, 城市", "金额, 名称 desc"])
 def test_given_cursor_paging_when_followed_to_the_end_then_every_row_once_in_order(table, sort):
     whole = [r["名称"] for r in ask(table, sort=sort, fields="名称").records]

@@ -21,6 +21,8 @@ from kaifang.datastore.query.aggregate import AggregateParams, aggregate
 from kaifang.datastore.query.connection import QueryTimeout, connect
 from kaifang.datastore.query.rows import RowsParams, query_rows
 from kaifang.datastore.query.sql import run_sql
+from kaifang.datastore.relation import alias
+from kaifang.datastore.tests.conftest import ENGINES
 from kaifang.datastore.tests.tables import make_table
 
 HOSTILE_NAME = 'x"; DROP TABLE data; --'
@@ -202,6 +204,7 @@ HOSTILE_SQL = [
 ]
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("sql", HOSTILE_SQL)
 def test_hostile_sql_is_refused_before_it_runs(table, sql):
     with pytest.raises(Invalid) as caught:
@@ -252,6 +255,7 @@ LOCKED = [
 ]
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("statement", LOCKED)
 def test_the_connection_itself_refuses_what_the_parser_would_have(table, tmp_path, statement):
     with connect(get_engine().data_file(table)) as con:
@@ -263,9 +267,80 @@ def test_the_connection_itself_refuses_what_the_parser_would_have(table, tmp_pat
     assert not (tmp_path / "other.duckdb").exists()
 
 
+@pytest.mark.both_engines
 def test_the_connection_reads_no_other_parquet_file(table, tmp_path):
     other = tmp_path / "other.parquet"
     duckdb.sql(f"COPY (SELECT 42 AS secret) TO '{other}' (FORMAT parquet)")
 
     with connect(get_engine().data_file(table)) as con, pytest.raises(duckdb.Error):
         con.run(f"SELECT * FROM read_parquet('{other}')")  # noqa: S608
+
+
+#: reaching the table's data file past the view `data`, or any other database: a DuckDB data
+#: file is attached to the connection as a catalog named by `relation.alias` of its path
+CATALOG_SQL = [
+    "SELECT * FROM {catalog}.main.data",
+    "SELECT * FROM {catalog}.data",
+    'SELECT * FROM "{catalog}"."main"."data"',
+    "SELECT * FROM {catalog}",
+    "SELECT * FROM {catalog}.information_schema.tables",
+    "SELECT * FROM memory.main.data",
+    "SELECT * FROM system.main.duckdb_databases",
+    "SELECT * FROM temp.main.data",
+    "SELECT * FROM data UNION ALL SELECT * FROM {catalog}.main.data",
+    "SELECT * FROM data WHERE _row_id IN (SELECT _row_id FROM {catalog}.main.data)",
+    "WITH d AS (SELECT * FROM {catalog}.main.data) SELECT * FROM d",
+    "FROM {catalog}.main.data",
+    "SELECT * FROM duckdb_databases()",
+    "SELECT database_name, path FROM duckdb_databases()",
+    "SELECT * FROM duckdb_views()",
+    "SELECT * FROM duckdb_columns()",
+    "SELECT * FROM pragma_database_list()",
+    "SELECT * FROM query_table('{catalog}.main.data')",
+    "ATTACH '{path}' AS again (READ_ONLY)",
+    "ATTACH IF NOT EXISTS '{path}' AS {catalog}",
+    "DETACH {catalog}",
+    "DETACH DATABASE IF EXISTS {catalog}",
+    "USE {catalog}",
+    "USE {catalog}.main",
+    "PRAGMA database_list",
+    "PRAGMA show_tables",
+    "CHECKPOINT {catalog}",
+    "CREATE VIEW {catalog}.main.v AS SELECT 1",
+    "SHOW DATABASES",
+]
+
+
+@pytest.mark.both_engines
+@pytest.mark.parametrize("template", CATALOG_SQL)
+def test_attached_catalogs_and_other_databases_are_refused_by_name(table, template):
+    path = get_engine().data_file(table)
+    sql = template.format(catalog=alias(path), path=path)
+
+    with pytest.raises(Invalid) as caught:
+        run_sql(table, sql, limit=100)
+
+    assert caught.value.status == 400
+    assert list(caught.value.errors) == ["sql"]
+
+
+def test_the_locked_connection_answers_from_its_attached_file_and_opens_no_other(
+    table, tmp_path, settings
+):
+    settings.KAIFANG = {**settings.KAIFANG, "DATASTORE_ENGINE": ENGINES["duckfile"]}
+    own = make_table(factories.make_dataset(table.resource.dataset.department), ROWS, FIELDS)
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    path = get_engine().data_file(own)
+
+    with connect(path) as con:
+        assert con.run("SELECT count(*) FROM data").rows == [(3,)]
+        for statement in (
+            f"ATTACH '{other}' AS other (READ_ONLY)",
+            f"ATTACH '{path}' AS writable",
+            f"SELECT * FROM read_parquet('{path}')",  # noqa: S608
+        ):
+            with pytest.raises(duckdb.Error):
+                con.run(statement)
+        assert con.run("SELECT count(*) FROM data").rows == [(3,)]
+    assert path.suffix == ".duckdb"

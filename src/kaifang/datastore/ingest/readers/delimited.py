@@ -1,5 +1,7 @@
-"""CSV and TSV: encoding, dialect and header from a sample, then DuckDB parses the whole
-(UTF-8) file into one staging table."""
+"""CSV and TSV: encoding, dialect and header from a sample, then a view through which DuckDB
+parses the whole (UTF-8) file: the types stage reads it once into a table of typed values (or
+straight into the data file: write.write_typed). A UTF-8 file is checked byte by byte while
+DuckDB reads it; other encodings are transcoded to UTF-8 first."""
 
 from __future__ import annotations
 
@@ -11,17 +13,21 @@ from kaifang.datastore.ingest.errors import IngestError
 from kaifang.datastore.ingest.headers import clean_headers
 from kaifang.datastore.ingest.job import Job, Staged
 from kaifang.datastore.ingest.readers import register
-from kaifang.datastore.ingest.readers.staging import load_delimited
+from kaifang.datastore.ingest.readers.staging import loader, view_delimited
 
 
 @register("CSV", "TSV")
 def read_delimited(job: Job) -> list[Staged]:
-    """One staged table from a delimited text file in any of the accepted encodings."""
+    """One staged view of a delimited text file in any of the accepted encodings."""
     codec = encoding.detect_encoding(job.source)
     job.report("decode", 0, None)
-    text = encoding.to_utf8(
-        job.source, codec, job.workdir, lambda lines: job.report("decode", lines, None)
-    )
+    if codec == "utf-8":  # checked beside the read, which needs no copy (Job.settle)
+        text = job.source
+        job.checks.append(encoding.Check(text))
+    else:
+        text = encoding.to_utf8(
+            job.source, codec, job.workdir, lambda lines: job.report("decode", lines, None)
+        )
     sample = dialects.read_sample(text)
     dialect = dialects.sniff(sample, job.fmt)
     header = dialects.first_record(sample, dialect)
@@ -32,5 +38,6 @@ def read_delimited(job: Job) -> list[Staged]:
     labels = [cell.strip() for cell in header]
     ids = clean_headers(labels, job.notices)
     job.report("read", 0, None)
-    rows = load_delimited(job, text, "raw_0", ids, dialect, same_bytes=codec == "utf-8")
-    return [Staged(sheet="", relation="raw_0", ids=ids, labels=labels, rows=rows, first_line=2)]
+    scan = view_delimited(job, text, "raw_0", ids, dialect, same_bytes=codec == "utf-8")
+    load = loader(job, scan)
+    return [Staged("", "raw_0", ids, labels, rows=0, first_line=2, load=load, scan=scan)]

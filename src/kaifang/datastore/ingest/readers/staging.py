@@ -1,4 +1,5 @@
-"""Loading a UTF-8 delimited file into a staging table, every column text, in file order.
+"""Staging a UTF-8 delimited file: a view reading it (every column text), loaded into a table
+in file order by one query — a copy of its text, or its typed values straight away.
 
 DuckDB parses the file (in parallel, spilling to disk past the memory limit) in strict mode,
 setting aside the rows it cannot parse instead of failing on the first; the first of those is
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from kaifang.datastore.ingest.dialect import Dialect
 from kaifang.datastore.ingest.duck import ident, sql_string
 from kaifang.datastore.ingest.errors import IngestError
-from kaifang.datastore.ingest.job import Job
+from kaifang.datastore.ingest.job import MISFIT, Job, Load, Misfit, Scan
 
 
 def load_delimited(
@@ -30,9 +31,65 @@ def load_delimited(
 ) -> int:
     """Create `relation` from the file at `path` (header line skipped; the columns are `ids`);
     return its row count. `same_bytes` says byte offsets in `path` are those of the upload."""
-    columns = "{" + ", ".join(f"{sql_string(i)}: 'VARCHAR'" for i in ids) + "}"
+    scan = view_delimited(
+        job, path, f"{relation}_file", ids, dialect, where=where, same_bytes=same_bytes
+    )
+    return loader(job, scan)(ident(relation), f"SELECT * FROM {ident(relation + '_file')}")
+
+
+def view_delimited(
+    job: Job,
+    path: Path,
+    relation: str,
+    ids: list[str],
+    dialect: Dialect,
+    *,
+    where: str = "",
+    same_bytes: bool = True,
+) -> Scan:
+    """Create `relation` as a view reading the file at `path` (header line skipped; the
+    columns are `ids`, all text) and return the function running one statement over it
+    (`job.Staged.scan`; `loader` makes `job.Staged.load` of it). Parsing the file costs far
+    less than keeping its text in a table: a query over the view reads the file again rather
+    than a copy of it."""
     suffix = relation.removeprefix("raw_")
-    options = ", ".join(
+    job.con.execute(
+        f"CREATE OR REPLACE VIEW {ident(relation)} AS "
+        f"SELECT * FROM read_csv({sql_string(path)}, {_options(ids, dialect, suffix)})"
+    )
+
+    def scan(statement: str) -> None:
+        for kept in (f"rejects_{suffix}", f"scans_{suffix}"):  # each scan adds to them
+            job.con.execute(f"DROP TABLE IF EXISTS {ident(kept)}")
+        try:
+            job.con.execute(statement)
+        except duckdb.Error as exc:
+            if MISFIT in str(exc):
+                raise Misfit(str(exc)) from None
+            raise IngestError(
+                _("%(where)s文件无法按表格解析：%(detail)s")
+                % {"where": where, "detail": str(exc).splitlines()[0]}
+            ) from None
+        _refuse_rejected(job, suffix, ids, where, same_bytes)
+
+    return scan
+
+
+def loader(job: Job, scan: Scan) -> Load:
+    """`job.Staged.load` for a view `scan` reads: each query into a new table."""
+
+    def load(table: str, select: str) -> int:
+        scan(f"CREATE TABLE {table} AS {select}")
+        return job.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    return load
+
+
+def _options(ids: list[str], dialect: Dialect, suffix: str) -> str:
+    """read_csv's options: the dialect given, every column text, strict parsing with the
+    rows it cannot parse set aside in rejects_<suffix>."""
+    columns = "{" + ", ".join(f"{sql_string(i)}: 'VARCHAR'" for i in ids) + "}"
+    return ", ".join(
         [
             "header = true",
             "auto_detect = false",
@@ -47,18 +104,6 @@ def load_delimited(
             "max_line_size = 8388608",
         ]
     )
-    try:
-        job.con.execute(
-            f"CREATE TABLE {ident(relation)} AS "
-            f"SELECT * FROM read_csv({sql_string(path)}, {options})"
-        )
-    except duckdb.Error as exc:
-        raise IngestError(
-            _("%(where)s文件无法按表格解析：%(detail)s")
-            % {"where": where, "detail": str(exc).splitlines()[0]}
-        ) from None
-    _refuse_rejected(job, suffix, ids, where, same_bytes)
-    return job.con.execute(f"SELECT count(*) FROM {ident(relation)}").fetchone()[0]
 
 
 REJECT_QUERY = (
