@@ -125,7 +125,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KAIFANG_PLATFORM_REVIEW", "datasets also need the platform's review", "false", _bool),
     Setting(
         "KAIFANG_SEARCH_BACKEND",
-        "dotted path of the search backend: tantivy (an index on each node) or "
+        "dotted path of the search backend: tantivy (an index on each node), "
+        "kaifang.search.backends.postgres.PostgresSearchBackend (PostgreSQL full text) or "
         "kaifang.search.backends.database.DatabaseSearchBackend (SQL only)",
         "kaifang.search.backends.tantivy.TantivySearchBackend",
     ),

@@ -13,6 +13,9 @@ from functools import lru_cache
 
 from django.utils.html import escape
 
+from kaifang.search.analysis.query import PARTS, SYNONYM, TYPED, Query
+
+HIGHLIGHTED = frozenset({TYPED, PARTS, SYNONYM})
 SUMMARY_CHARS = 120  # the fragment of a summary shown around its first match
 MARK = "<mark>{}</mark>"
 
@@ -97,3 +100,13 @@ def highlight_results(
         if title or summary:
             found[str(dataset.pk)] = {"title": title, "summary": summary}
     return found
+
+
+def query_words(analyzed: Query) -> list[str]:
+    """The words a result highlights for an analysed query: what was typed, its parts and
+    its synonyms (not the synonyms' parts, nor pinyin and single characters, which would mark
+    too much)."""
+    words = [term.text for term in analyzed.terms]
+    for term in analyzed.terms:
+        words += [t for a in term.alternatives if a.source in HIGHLIGHTED for t in a.tokens]
+    return words

@@ -68,3 +68,63 @@ class SearchQuery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.query} ({self.results})"
+
+
+class SearchDocument(models.Model):
+    """One dataset as the PostgreSQL full-text backend (search.backends.postgres) holds it:
+    the columns the visibility gate, the facets and the sorts read. On PostgreSQL the table
+    also has, made by its migrations only there, the analysed text (`words`, a tsvector under
+    a GIN index, `rank_words`, the smaller one the full ranking reads — both kept out of the
+    row —, and `rank_head`, the small one in the row that the first ranking stage reads) and
+    the region and format arrays the facets count; on SQLite the table exists but the backend
+    is unavailable.
+
+    `seq` is the change log seq the row was built at: a row older than its dataset's last
+    change log row is stale and left out of searches until it is built again."""
+
+    dataset_id = models.UUIDField(primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=100)
+    title = models.CharField(max_length=300)
+    title_exact = models.TextField(blank=True)
+    state = models.CharField(max_length=16)
+    is_private = models.BooleanField(default=False)
+    open_type = models.CharField(max_length=16)
+    department_id = models.UUIDField(null=True)
+    department_name = models.CharField(max_length=100, blank=True)
+    department_title = models.CharField(max_length=200, blank=True)
+    domain = models.CharField(max_length=8, blank=True)
+    update_frequency = models.CharField(max_length=16, blank=True)
+    is_high_value = models.BooleanField(default=False)
+    is_realtime = models.BooleanField(default=False)
+    has_api = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(null=True)
+    download_count = models.BigIntegerField(default=0)
+    recent_use = models.BigIntegerField(default=0)
+    freshness = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("全文检索文档")
+        verbose_name_plural = _("全文检索文档")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.seq})"
+
+
+class SearchDocumentState(models.Model):
+    """How far the PostgreSQL full-text index has caught up: every change log row up to
+    `applied_seq` is reflected in its rows. `use_refreshed_at` is when recent use was last
+    copied into them. A single row, written only by whoever holds the log's lock."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    applied_seq = models.BigIntegerField(default=0)
+    use_refreshed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("全文检索进度")
+        verbose_name_plural = _("全文检索进度")
+
+    def __str__(self) -> str:
+        return f"applied {self.applied_seq}"

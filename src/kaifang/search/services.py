@@ -3,7 +3,9 @@ edits) call `dataset_changed` explicitly, inside their own transaction, for ever
 can alter what a search shows: the row commits or rolls back with the change itself.
 
 What changed is not recorded, only which dataset: the index rebuilds that dataset's document
-from the database when it applies the row, so a row can never carry a stale value."""
+from the database when it applies the row, so a row can never carry a stale value. A backend
+whose index lives in the same database (search.backends.postgres) is told of the rows at once,
+still inside the transaction, and re-indexes those datasets there."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from kaifang.search.backends.base import get_backend
 from kaifang.search.models import SearchChange, SearchLogLock
 
 Kind = SearchChange.Kind
@@ -23,7 +26,7 @@ def _dataset_id(dataset_or_id: Any) -> uuid.UUID:
     return pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk))
 
 
-def _lock_log() -> None:
+def lock_log() -> None:
     """Take the log's lock for the rest of the transaction (the row is made on first use: a
     test database flushed between tests loses the one the migration made)."""
     if _locked():
@@ -49,10 +52,12 @@ def datasets_changed(
     ids = list(dict.fromkeys(_dataset_id(d) for d in datasets))
     if not ids:
         return []
-    _lock_log()
+    lock_log()
     kind = Kind.DELETE if deleted else Kind.UPSERT
     rows = [SearchChange(dataset_id=pk, kind=kind, reason=reason[:40]) for pk in ids]
-    return SearchChange.objects.bulk_create(rows, batch_size=1000)
+    recorded = SearchChange.objects.bulk_create(rows, batch_size=1000)
+    get_backend().changes_recorded(recorded)
+    return recorded
 
 
 def dataset_changed(dataset_or_id: Any, *, reason: str = "", deleted: bool = False) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from importlib import resources
 
 from opencc import OpenCC
@@ -39,6 +40,12 @@ _INVISIBLE = re.compile(
 # separate words like a space does.
 _BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
 
+# Short texts are folded once per process and then looked up: titles, keywords and the names
+# of departments, regions and information items repeat across a catalog, and a rebuild folds
+# each of a dataset's short fields several times (words, characters, pinyin, exact title).
+CACHED_LENGTH = 64
+NORMALIZE_CACHE = 100_000
+
 
 def normalize(text: str) -> str:
     """Fold `text` for matching: full-width → half-width and other compatibility forms (NFKC),
@@ -47,6 +54,17 @@ def normalize(text: str) -> str:
     Codes and numbers stay as they are written (ＰＭ２．５ → pm2.5)."""
     if not text:
         return ""
+    if len(text) <= CACHED_LENGTH and type(text) is str:
+        return _normalize_short(text)
+    return _normalize(text)
+
+
+@lru_cache(maxsize=NORMALIZE_CACHE)
+def _normalize_short(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = _INVISIBLE.sub("", _BREAKING.sub(" ", text))
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():

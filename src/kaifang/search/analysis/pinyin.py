@@ -2,11 +2,11 @@
 finds 交通 with `jiaotong` or `jt`.
 
 Pinyin is made per word and cached (pypinyin takes ~60 µs a word, a cache hit well under one),
-and a whole title's pinyin is the words' pinyin joined: over a catalog the same few thousand
-words repeat, so the cost per title falls to a few dictionary look-ups. It is meant for short
-fields only; a summary's words would fill the cache with little gain. Readings follow
-pypinyin's phrase dictionary (重庆 → chongqing) and its conventions as in core/names.py:
-toneless, ü written v (绿 → lv).
+and so are the tokens of each run of Chinese characters; a whole title's pinyin is the words'
+pinyin joined: over a catalog the same few thousand words and runs repeat, so the cost per
+title falls to a few dictionary look-ups. It is meant for short fields only; a summary's
+words would fill the cache with little gain. Readings follow pypinyin's phrase dictionary
+(重庆 → chongqing) and its conventions as in core/names.py: toneless, ü written v (绿 → lv).
 """
 
 from __future__ import annotations
@@ -20,14 +20,17 @@ from pypinyin.pinyin_dict import pinyin_dict
 
 from kaifang.search.analysis._once import once
 from kaifang.search.analysis.data import read_dictionary
-from kaifang.search.analysis.normalize import is_han, normalize, runs
-from kaifang.search.analysis.segment import cut, subwords
+from kaifang.search.analysis.normalize import CACHED_LENGTH, is_han, normalize, runs
+from kaifang.search.analysis.segment import RUN_CACHE, cut, subwords
 from kaifang.search.analysis.synonyms import synonyms
 
 #: The longest pinyin syllable (zhuang, shuang).
 MAX_SYLLABLE = 6
 #: An all-letter query term up to this long may be a word's initials (gjzd for 公交站点).
 MAX_INITIALS = 8
+#: Short texts whose tokens are kept: the keywords and department names that repeat are hit
+#: again and again; the titles that do not are soon let go (a title's tokens take ~1 KB).
+SHORT_CACHE = 20_000
 
 
 @lru_cache(maxsize=200_000)
@@ -45,20 +48,44 @@ def pinyin_tokens(text: str) -> list[str]:
     its full pinyin (gongjiao) and, for words of two or more characters, its initials (gj);
     then the same for the whole text's Chinese words joined (gongjiaozhandian, gjzd).
     Without repeats, in order of first appearance."""
+    if len(text) <= CACHED_LENGTH and type(text) is str:
+        return list(_short_pinyin_tokens(text))
+    return _pinyin_tokens(text)
+
+
+@lru_cache(maxsize=SHORT_CACHE)
+def _short_pinyin_tokens(text: str) -> tuple[str, ...]:
+    """Kept per text: keywords and department names repeat across a catalog."""
+    return tuple(_pinyin_tokens(text))
+
+
+def _pinyin_tokens(text: str) -> list[str]:
     tokens: dict[str, None] = {}
     whole: list[str] = []
     for han, run, _start in runs(normalize(text)):
-        if not han:
-            continue
-        for word, _offset in cut(run):
-            syllables = word_pinyin(word)
+        if han:
+            syllables, run_tokens = run_pinyin(run)
             whole.extend(syllables)
-            _add(tokens, syllables)
-            for part, _at in subwords(word):
-                _add(tokens, word_pinyin(part))
+            tokens.update(dict.fromkeys(run_tokens))
     if len(whole) > 1:
         _add(tokens, tuple(whole))
     return list(tokens)
+
+
+@lru_cache(maxsize=RUN_CACHE)
+def run_pinyin(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A run of Chinese characters' syllables, word by word (a word without a reading gives
+    none), and its words' pinyin tokens in order: kept per run, as the run's words are
+    (segment.han_tokens), since the runs of short fields repeat across a catalog."""
+    tokens: dict[str, None] = {}
+    whole: list[str] = []
+    for word, _offset in cut(run):
+        syllables = word_pinyin(word)
+        whole.extend(syllables)
+        _add(tokens, syllables)
+        for part, _at in subwords(word):
+            _add(tokens, word_pinyin(part))
+    return tuple(whole), tuple(tokens)
 
 
 def _add(tokens: dict[str, None], syllables: tuple[str, ...]) -> None:

@@ -6,11 +6,16 @@ word inside it (空气质量 → 空气, 质量, 空气质量), so a query for a
 own search mode only looks for parts of two or three characters; ours looks for parts of any
 length (安全生产 inside 安全生产标准化), cached per word so it costs one dictionary probe per
 substring once per process.
+
+A text's runs of Chinese characters are cut one by one, so a run gives the same words wherever
+it stands, and its words are cached per run: across a catalog the same runs come back again
+and again (department and region names, 信息, 名录, field names), so a rebuild cuts each
+distinct run once instead of once per dataset (in a synthetic catalog of 20,000 datasets, one
+run in ten is new).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 
 import rjieba
@@ -25,6 +30,8 @@ from kaifang.search.analysis.synonyms import synonyms
 MAX_PART_SEARCH = 12
 # Pieces of a code shorter than this are not indexed on their own (r&d gives no "r" and "d").
 MIN_CODE_PIECE = 2
+# Runs of Chinese characters whose words are kept (a few hundred bytes each).
+RUN_CACHE = 100_000
 
 
 @once
@@ -88,7 +95,7 @@ def index_tokens(text: str, *, chars: bool = False) -> list[str]:
     a backend with one field. A backend that can should keep them in their own field with a
     low boost instead, so common characters (市, 省, 局) do not weigh on word matches."""
     normalized = normalize(text)
-    tokens = list(_word_tokens(normalized))
+    tokens = _word_tokens(normalized)
     if chars:
         tokens.extend(_chars(normalized))
     return tokens
@@ -100,14 +107,26 @@ def char_tokens(text: str) -> list[str]:
     return list(_chars(normalize(text)))
 
 
-def _word_tokens(normalized: str) -> Iterator[str]:
+def _chars(normalized: str) -> str:
+    return "".join(HAN_RUN.findall(normalized))
+
+
+def _word_tokens(normalized: str) -> list[str]:
+    tokens: list[str] = []
     for han, run, _start in runs(normalized):
-        if han:
-            for word, _offset in cut(run):
-                yield from (part for part, _at in subwords(word))
-                yield word
-        else:
-            yield from code_tokens(run)
+        tokens.extend(han_tokens(run) if han else code_tokens(run))
+    return tokens
+
+
+@lru_cache(maxsize=RUN_CACHE)
+def han_tokens(run: str) -> tuple[str, ...]:
+    """The search-mode words of a run of Chinese characters: each word of its precise cut,
+    preceded by the dictionary words inside it."""
+    tokens: list[str] = []
+    for word, _offset in cut(run):
+        tokens.extend(part for part, _at in subwords(word))
+        tokens.append(word)
+    return tuple(tokens)
 
 
 def code_tokens(code: str) -> list[str]:
@@ -120,8 +139,3 @@ def _split_code(code: str) -> list[str]:
     for mark in ".+&_-":
         code = code.replace(mark, " ")
     return code.split()
-
-
-def _chars(normalized: str) -> Iterator[str]:
-    for match in HAN_RUN.finditer(normalized):
-        yield from match.group()

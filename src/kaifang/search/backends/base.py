@@ -10,7 +10,7 @@ neither the pages nor the response shape.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from kaifang.core.errors import Invalid
 
 if TYPE_CHECKING:
     from kaifang.catalog.models import Dataset
+    from kaifang.search.models import SearchChange
 
 SORTS = ("relevance", "newest", "updated", "downloads", "title")
 FACETS = (
@@ -308,6 +309,11 @@ class SearchBackend:
 
     def search(self, params: SearchParams, user) -> SearchResult:
         raise NotImplementedError
+
+    def changes_recorded(self, changes: Sequence[SearchChange]) -> None:
+        """Called by search.services with the change log rows it has just written, inside
+        the transaction making the change and under the log's lock. An index in the same
+        database can follow the change there; the others read the log later."""
 
 
 @cache

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,23 +46,36 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
 from kaifang.catalog.models import Dataset
-from kaifang.search.analysis.normalize import normalize
 from kaifang.search.analysis.pinyin import pinyin_tokens
 from kaifang.search.analysis.segment import char_tokens, index_tokens
-from kaifang.search.documents import DatasetDocument, build_documents
+from kaifang.search.documents import (
+    DatasetDocument,
+    Regions,
+    build_documents,
+    documents_between,
+    exact_title,
+    id_ranges,
+    refresh_statistics,
+)
 from kaifang.search.selectors import changes_after, latest_seq
 from kaifang.search.usage import recent_use
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # raise when the fields change: an index of another version is rebuilt
+SCHEMA_VERSION = 4  # raise when the fields change: an index of another version is rebuilt
+# (3: the suggestion fields, SUGGEST_FIELDS; 4: their prefixes made by PREFIX_TOKENIZER)
 META_ID = "~meta"
 TOKENIZER = "kaifang_words"  # whitespace + lower case over pre-cut tokens
+PREFIX_TOKENIZER = "kaifang_prefixes"  # each value's prefixes, up to SUGGEST_PREFIX_MAX chars
 CURRENT = "CURRENT"
 HEAP_BYTES = 64_000_000
+# A rebuild's writer: a larger heap makes fewer, larger segments and fewer merges (a quarter
+# less indexing time than HEAP_BYTES at 100,000 datasets), shared by its indexing threads.
+REBUILD_HEAP_BYTES = 256_000_000
 APPLY_BATCH = 2000  # change log rows applied in one commit
-ANALYSIS_BATCH = 1000  # documents analysed together (by a worker process in a large rebuild)
-PARALLEL_MIN = 5000  # datasets from which a rebuild analyses text in several processes
+REPEATED_CACHE = 20_000  # distinct keyword sets, department names, domain-theme-region sets kept
+ANALYSIS_BATCH = 1000  # datasets read and analysed together (by one worker process, if any)
+PARALLEL_MIN = 5000  # datasets from which a rebuild reads and analyses in several processes
 USE_REFRESH_SECONDS = 3600  # how often the follower re-reads recent use for ranking
 BUSY_RETRY_SECONDS = 5.0
 GENERATION_GRACE_SECONDS = 600  # a generation written to since is never removed
@@ -85,6 +99,18 @@ CHAR_FIELDS = {"chars": 1.0}  # characters of the short fields, for one-characte
 POSITION_FIELDS = frozenset(CHAR_FIELDS)
 KEYWORD_FIELDS = ("domain", "department_name", "department_facet", "department_id", "region",
                   "format", "open_type", "update_frequency", "state")  # fmt: skip
+# What suggestions as one types look up (search.suggest): the folded title's prefixes, its
+# characters (an infix is a phrase of them), the prefixes of its pinyin tokens (both made by
+# the index from the whole texts, with PREFIX_TOKENIZER: a hundred terms a title that
+# otherwise each cross from Python, and between processes in a rebuild), and one field
+# holding every keyword as "what to match\x1frank\x1fkeyword" — rank 0 its folded text, 1 each
+# later suffix of it — and as "\x1epinyin token\x1fkeyword" for each of its pinyin tokens, so a
+# prefix walk of the term dictionary (terms_with_prefix) finds the keywords (normalized text
+# holds no control characters: a walk never runs across the separators).
+SUGGEST_FIELDS = ("title_prefix", "title_py_prefix", "keyword_suggest")
+SUGGEST_PREFIX_MAX = 50  # characters: the longest suggestion query (search.suggest.MAX_QUERY)
+SUGGEST_ORDER_DOWNLOADS = 2**32 - 1
+PINYIN_MARK = "\x1e"  # keyword_suggest terms of pinyin tokens start with it
 FLAG_FIELDS = ("private", "high_value", "realtime", "has_api")
 NUMBER_FIELDS = ("published", "updated", "most_used")
 
@@ -104,7 +130,14 @@ def schema() -> tantivy.Schema:
         option = "position" if name in POSITION_FIELDS else "freq"
         builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option=option)
     builder.add_text_field("title_exact", tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
+    builder.add_text_field(  # stored: suggestions show title and name without the database
+        "title_sort", stored=True, tokenizer_name="raw", fast=True, index_option="basic"
+    )
+    for name in SUGGEST_FIELDS:
+        tokenizer = "raw" if name == "keyword_suggest" else PREFIX_TOKENIZER
+        builder.add_text_field(name, tokenizer_name=tokenizer, index_option="basic")
+    builder.add_text_field("title_infix", tokenizer_name=TOKENIZER, index_option="position")
+    builder.add_text_field("suggest_order", tokenizer_name="raw", fast=True, index_option="basic")
     for name in KEYWORD_FIELDS:
         stored = name == "format"  # the result list shows formats without asking the database
         builder.add_text_field(
@@ -128,18 +161,21 @@ def _analyzer() -> tantivy.TextAnalyzer:
     return builder.filter(tantivy.Filter.lowercase()).build()
 
 
+def _prefix_analyzer() -> tantivy.TextAnalyzer:
+    """Each prefix of a value, one to SUGGEST_PREFIX_MAX characters: the values are folded
+    already (a title without spaces, pinyin tokens), so nothing else is done to them."""
+    prefixes = tantivy.Tokenizer.ngram(1, SUGGEST_PREFIX_MAX, True)
+    return tantivy.TextAnalyzerBuilder(prefixes).build()
+
+
 def prepared(index: tantivy.Index) -> tantivy.Index:
-    """An index with our tokenizer registered (tantivy keeps tokenizers per Index object)."""
+    """An index with our tokenizers registered (tantivy keeps tokenizers per Index object)."""
     index.register_tokenizer(TOKENIZER, _analyzer())
+    index.register_tokenizer(PREFIX_TOKENIZER, _prefix_analyzer())
     return index
 
 
 # --- documents ------------------------------------------------------------------------------
-
-
-def exact_title(text: str) -> str:
-    """A title as the exact-match field holds it: normalized, without spaces."""
-    return normalize(text).replace(" ", "")
 
 
 def _words(*texts: str) -> str:
@@ -149,11 +185,31 @@ def _words(*texts: str) -> str:
     return " ".join(index_tokens(joined)) if joined else ""
 
 
+@lru_cache(maxsize=REPEATED_CACHE)
+def _repeated_words(texts: tuple[str, ...]) -> str:
+    """`_words` of texts that come back together across a catalog, analysed once: a
+    department's names; keywords; a dataset's domain, themes and regions."""
+    return _words(*texts)
+
+
 def _chars(*texts: str) -> list[str]:
     """The characters of each text as a value of its own: tantivy leaves a gap in positions
     between a field's values, so a phrase never joins the end of the title to a keyword."""
     values = (" ".join(char_tokens(text)) for text in texts if text)
     return [value for value in values if value]
+
+
+@lru_cache(maxsize=REPEATED_CACHE)
+def _short_pinyin(short: tuple[str, ...]) -> str:
+    """The pinyin tokens of a dataset's keywords and department names (they repeat together
+    across a catalog: analysed once)."""
+    return " ".join(token for text in short for token in pinyin_tokens(text))
+
+
+@lru_cache(maxsize=REPEATED_CACHE)
+def _short_chars(short: tuple[str, ...]) -> tuple[str, ...]:
+    """`_chars` of a dataset's keywords and department names, kept as `_short_pinyin` is."""
+    return tuple(_chars(*short))
 
 
 def vocabulary(searcher: tantivy.Searcher, within: tantivy.Query) -> dict[str, int]:
@@ -170,6 +226,36 @@ def vocabulary(searcher: tantivy.Searcher, within: tantivy.Query) -> dict[str, i
             if count and len(term) > 1:
                 found[term] = found.get(term, 0.0) + count * boost
     return {term: math.ceil(weight) for term, weight in found.items()}
+
+
+def suggest_fields(document: DatasetDocument, pinyin: list[str]) -> dict[str, Any]:
+    """The values of the suggestion fields (see SUGGEST_FIELDS); `pinyin` holds the title's
+    pinyin tokens."""
+    folded = exact_title(document.title)
+    downloads = min(document.download_count, SUGGEST_ORDER_DOWNLOADS)
+    return dict(
+        title_prefix=folded,
+        title_py_prefix=pinyin,
+        title_infix=" ".join(folded),
+        keyword_suggest=[term for keyword in document.keywords for term in _keyword_terms(keyword)],
+        suggest_order=f"{SUGGEST_ORDER_DOWNLOADS - downloads:010d}\x00{document.name}",
+    )
+
+
+def keyword_terms(keyword: str) -> list[str]:
+    """A keyword's terms in the keyword_suggest field (see SUGGEST_FIELDS)."""
+    return list(_keyword_terms(keyword))
+
+
+@lru_cache(maxsize=REPEATED_CACHE)
+def _keyword_terms(keyword: str) -> tuple[str, ...]:
+    folded = exact_title(keyword)
+    if not folded:
+        return ()
+    terms = [f"{folded}\x1f0\x1f{keyword}"]
+    terms += [f"{folded[start:]}\x1f1\x1f{keyword}" for start in range(1, len(folded))]
+    terms += [f"{PINYIN_MARK}{token}\x1f{keyword}" for token in pinyin_tokens(keyword)]
+    return tuple(terms)
 
 
 def _micros(moment: dt.datetime | None) -> int:
@@ -203,21 +289,23 @@ def tantivy_document(document: DatasetDocument) -> tantivy.Document:
 def analysed(document: DatasetDocument) -> dict[str, Any]:
     """The values of a document's index fields: the costly part of indexing (the analysis of
     its text), plain values that can travel between processes."""
-    department = [document.department_title, document.department_short_name]
-    short = [text for text in (*document.keywords, *department) if text]
+    department = (document.department_title, document.department_short_name)
+    short = tuple(text for text in (*document.keywords, *department) if text)
+    title_pinyin = pinyin_tokens(document.title)
     return dict(
         id=str(document.id),
         title=_words(document.title),
-        keywords=_words(*document.keywords),
-        department=_words(*department),
+        keywords=_repeated_words(tuple(document.keywords)),
+        department=_repeated_words(department),
         refs=_words(document.identifier),
         summary=_words(document.summary),
-        context=_words(document.domain_label, *document.themes, *document.region_names),
+        context=_repeated_words((document.domain_label, *document.themes, *document.region_names)),
         fields=_words(*document.fields, *document.samples),
-        title_py=" ".join(pinyin_tokens(document.title)),
-        short_py=" ".join(token for text in short for token in pinyin_tokens(text)),
-        chars=_chars(document.title, *short),
+        title_py=" ".join(title_pinyin),
+        short_py=_short_pinyin(short),
+        chars=[*_chars(document.title), *_short_chars(short)],
         title_exact=exact_title(document.title),
+        **suggest_fields(document, title_pinyin),
         title_sort=f"{document.title}\x00{document.name}",
         domain=document.domain,
         department_name=document.department_name,
@@ -325,25 +413,32 @@ class BuildReport:
     bytes: int = 0
 
 
-def _writer(index: tantivy.Index, threads: int = 1) -> tantivy.IndexWriter:
+def _writer(index: tantivy.Index, threads: int = 1, heap: int = HEAP_BYTES) -> tantivy.IndexWriter:
     try:
-        return index.writer(heap_size=HEAP_BYTES, num_threads=threads)
+        return index.writer(heap_size=heap, num_threads=threads)
     except ValueError as exc:
         if "LockBusy" in str(exc):
             raise IndexBusy(str(exc)) from None
         raise
 
 
-def fill(index: tantivy.Index, *, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+def fill(
+    index: tantivy.Index,
+    *,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> tuple[int, int]:
     """Index every dataset into an empty index; return (seq, count). The log's seq is read
     before the datasets: changes committed after it are applied again by the follower, which
-    is harmless (applying a change twice gives the same document)."""
+    is harmless (applying a change twice gives the same document). `workers` processes read
+    and analyse the datasets (by default as `_workers` decides; 0: this process alone)."""
     seq = latest_seq()
-    workers = _workers()
+    refresh_statistics()
+    workers = _workers() if workers is None else workers
     with _analysis_pool(workers) as pool:  # forked before tantivy starts its indexing threads
-        writer = _writer(index, threads=0)
+        writer = _writer(index, threads=0, heap=REBUILD_HEAP_BYTES)
         count = 0
-        for batch in _analysed_batches(_batches(build_documents()), pool, ahead=2 * workers):
+        for batch in _analysed_batches(pool, ahead=2 * workers):
             for fields in batch:
                 writer.add_document(tantivy.Document(**fields))
             count += len(batch)
@@ -370,9 +465,21 @@ def _analyse_batch(batch: list[DatasetDocument]) -> list[dict[str, Any]]:
     return [analysed(document) for document in batch]
 
 
+_regions: Regions | None = None  # in a process of a rebuild's pool: the regions, read once
+
+
+def _analyse_range(after: uuid.UUID | None, upto: uuid.UUID | None) -> list[dict[str, Any]]:
+    """In a process of the pool: read the datasets of one range of ids and analyse them."""
+    global _regions
+    if _regions is None:
+        _regions = Regions()
+    return _analyse_batch(documents_between(after, upto, _regions))
+
+
 def _workers() -> int:
-    """Processes that analyse text during a rebuild: one per processor for a large catalog
-    (analysis is most of a rebuild's time), none for a small one, inside a transaction (tests)
+    """Processes that read and analyse the datasets during a rebuild, each its own ranges of
+    ids, while this one writes the index: one per processor for a large catalog (reading and
+    analysis are most of a rebuild's time), none for a small one, inside a transaction (tests)
     or where processes cannot be forked."""
     if (
         connection.in_atomic_block
@@ -399,20 +506,23 @@ def _analysis_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
 
 
 def _analysed_batches(
-    batches: Iterator[list[DatasetDocument]], pool: ProcessPoolExecutor | None, *, ahead: int
+    pool: ProcessPoolExecutor | None, *, ahead: int
 ) -> Iterator[list[dict[str, Any]]]:
-    """Each batch analysed, in order: here, or by the pool's processes while this one reads
-    the next batches from the database (at most `ahead` batches ahead)."""
+    """Every dataset analysed, a batch at a time, in id order: read and analysed here, or
+    each range of ids read and analysed by one of the pool's processes (at most `ahead`
+    ranges ahead) while this one writes the index."""
     if pool is None:
-        yield from (_analyse_batch(batch) for batch in batches)
+        yield from (_analyse_batch(batch) for batch in _batches(build_documents()))
         return
     waiting: deque = deque()
-    for batch in batches:
-        waiting.append(pool.submit(_analyse_batch, batch))
+    for after, upto in id_ranges(ANALYSIS_BATCH):
+        waiting.append(pool.submit(_analyse_range, after, upto))
         if len(waiting) > ahead:
             yield waiting.popleft().result()
     while waiting:
-        yield waiting.popleft().result()
+        batch = waiting.popleft().result()
+        if batch:  # the last range is open: empty unless datasets were added meanwhile
+            yield batch
 
 
 def rebuild(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils import translation
 from django.utils.module_loading import import_string
 
@@ -16,7 +17,9 @@ from kaifang.search.tests import sample
 BACKENDS = {
     "database": "kaifang.search.backends.database.DatabaseSearchBackend",
     "tantivy": "kaifang.search.backends.tantivy.TantivySearchBackend",
+    "postgres": "kaifang.search.backends.postgres.PostgresSearchBackend",
 }
+NEEDS_POSTGRES = {"postgres"}
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +34,11 @@ _used: dict[str, object] = {}  # the backend the running test searches with
 
 @pytest.fixture(params=list(BACKENDS), autouse=True)
 def backend(request, settings):
-    """Each test runs once per backend; the tantivy index is rebuilt before each search, as
-    the fixtures write rows directly."""
+    """Each test runs once per backend; the tantivy index (and the PostgreSQL full-text
+    index) is rebuilt before each search, as the fixtures write rows directly. The PostgreSQL
+    backend runs in the PostgreSQL pass only."""
+    if request.param in NEEDS_POSTGRES and connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL full-text backend needs PostgreSQL (the PostgreSQL pass)")
     settings.KAIFANG = {**settings.KAIFANG, "SEARCH_INDEX_SYNC": "rebuild"}
     _used["backend"] = import_string(BACKENDS[request.param])()
     yield _used["backend"]

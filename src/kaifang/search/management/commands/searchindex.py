@@ -1,4 +1,6 @@
-"""`kaifang searchindex`: this node's search index (tantivy backend).
+"""`kaifang searchindex`: this node's search index (tantivy backend), or the PostgreSQL
+full-text index (postgres backend: --rebuild rebuilds its rows, --ensure and --follow apply
+the change log it has not applied yet, the status line counts its rows).
 
     kaifang searchindex             how far the index has caught up with the change log
     kaifang searchindex --ensure    build it only when missing (what `kaifang serve` runs)
@@ -46,6 +48,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if _postgres():
+            self.handle_postgres(options)
+            return
         root = ti.index_root()
         if options["follow"]:
             self.follow(root, options["interval"])
@@ -108,3 +113,43 @@ class Command(BaseCommand):
     def _say(self, message: str) -> None:
         self.stdout.write(message)
         self.stdout.flush()
+
+    def handle_postgres(self, options: dict[str, Any]) -> None:
+        from kaifang.search.backends import postgres_index as pi
+        from kaifang.search.selectors import latest_seq
+
+        if options["rebuild"]:
+            report = pi.rebuild(progress=self.progress)
+            self.stdout.write(
+                _("全文检索索引已重建：%(n)d 个数据集，用时 %(s).1f 秒，%(mb).1f MB。")
+                % {"n": report.datasets, "s": report.seconds, "mb": report.bytes / 1e6}
+            )
+        elif options["ensure"] or options["follow"]:
+            self.catch_up_postgres(pi, follow=options["follow"], interval=options["interval"])
+        rows, applied = pi.status()
+        self.stdout.write(
+            _("全文检索索引：%(rows)d 个数据集，已应用变更至 %(applied)d，最新变更 %(latest)d。")
+            % {"rows": rows, "applied": applied, "latest": latest_seq()}
+        )
+
+    def catch_up_postgres(self, pi, *, follow: bool, interval: float) -> None:
+        """Apply the change log until it is all applied (and, with --follow, until stopped)."""
+        stop = threading.Event()
+        if follow:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+        while not stop.is_set():
+            applied = pi.catch_up()
+            if applied:
+                self._say(_("全文检索索引：已应用 %(n)d 个数据集的变更") % {"n": applied})
+            elif not follow:
+                return
+            else:
+                stop.wait(interval)
+
+
+def _postgres() -> bool:
+    from kaifang.search.backends.base import backend_class
+    from kaifang.search.backends.postgres import PostgresSearchBackend
+
+    return issubclass(backend_class(), PostgresSearchBackend)
