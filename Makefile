@@ -13,7 +13,7 @@ PORT ?= 8000
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help demo serve test lint format bench bench-datastore venv assets services chromium clean
+.PHONY: help demo serve test lint format bench bench-datastore bench-harvest bench-search venv assets services chromium clean
 
 help:
 	@echo "make demo    演示站点 / serve the demo portal at http://$(HOST):$(PORT)"
@@ -21,6 +21,8 @@ help:
 	@echo "make serve   启动服务（不加载演示数据）/ serve KAIFANG_HOME without demo data"
 	@echo "make bench   页面性能基准 / page benchmarks, written to docs/benchmarks.md"
 	@echo "make bench-datastore  数据存储基准（2 核 30–60 分钟）/ datastore vs PostgreSQL and Datasette"
+	@echo "make bench-harvest  采集基准（1 千与 1 万个数据集）/ harvest 1k and 10k from a local CKAN API"
+	@echo "make bench-search  检索基准（10 万个数据集）/ search and suggest on a synthetic catalog"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make clean   删除虚拟环境、node_modules 与构建产物 / remove venv, node_modules, build output"
@@ -74,6 +76,17 @@ bench: venv assets
 # var/bench-datastore, starts PostgreSQL and Redis when down; never part of `make test`.
 bench-datastore: venv
 	$(BIN)/python bench/datastore/run.py
+
+# A local CKAN Action API (packages made on the fly) and fresh SQLite data folders under
+# var/bench-harvest; never part of `make test`.
+bench-harvest: venv
+	$(BIN)/python bench/harvest/run.py
+
+# Generates a synthetic catalog in var/bench-search/<N> (kept and reused), builds its index and
+# times searches and suggestions; never part of `make test`. DATASETS=1000000 for the large one.
+DATASETS ?= 100000
+bench-search: venv
+	$(BIN)/python bench/search/run.py --datasets $(DATASETS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) src/*.egg-info
