@@ -46,12 +46,28 @@ def kept_staging(workdir: Path) -> duckdb.DuckDBPyConnection:
     con = _kept.get(os.getpid())
     if con is None:
         con = _kept[os.getpid()] = open_staging(workdir)
-    for database, schema, name in con.execute(
-        "SELECT database_name, schema_name, table_name FROM duckdb_tables()"
-    ).fetchall():
-        con.execute(f"DROP TABLE {ident(database)}.{ident(schema)}.{ident(name)}")
+    _empty(con)
     con.execute(f"SET temp_directory = {sql_string(workdir / 'spill')}")
     return con
+
+
+def _empty(con: duckdb.DuckDBPyConnection) -> None:
+    """Leave nothing of the previous file: databases a job attached (a typed table's, an output
+    file left attached by a failure), then its views, then its tables."""
+    main = con.execute("SELECT current_database()").fetchone()[0]
+    for (database,) in con.execute(
+        "SELECT database_name FROM duckdb_databases() WHERE NOT internal AND database_name <> ?",
+        [main],
+    ).fetchall():
+        con.execute(f"DETACH {ident(database)}")
+    for kind, function, column in (
+        ("VIEW", "duckdb_views() WHERE NOT internal", "view_name"),
+        ("TABLE", "duckdb_tables()", "table_name"),
+    ):
+        for database, schema, name in con.execute(
+            f"SELECT database_name, schema_name, {column} FROM {function}"
+        ).fetchall():
+            con.execute(f"DROP {kind} {ident(database)}.{ident(schema)}.{ident(name)}")
 
 
 def open_staging(workdir: Path) -> duckdb.DuckDBPyConnection:
