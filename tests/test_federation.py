@@ -17,11 +17,8 @@ The city process is stopped whatever happens.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,8 +34,8 @@ from kaifang.core.audit import Actor
 from kaifang.harvest.models import HarvestJob, HarvestSource
 from kaifang.harvest.services import run_harvest
 from kaifang.interop.ckan.mapping import group_name
+from tests.nodes import KAIFANG, free_port, kaifang, node_environment
 
-KAIFANG = Path(sys.executable).with_name("kaifang")
 START_TIMEOUT = 60.0
 SYSTEM = Actor.system("federation-test")
 STOPS = ["武林广场,120.1651,30.2741", "西湖文化广场,120.1690,30.2800", "黄龙,120.1300,30.2700"]
@@ -125,31 +122,14 @@ class City:
         """Run `script` in the city's environment (with ROWS, the CSV rows it may use); it
         prints identifier → name as JSON."""
         code = f"import json\nROWS = {STOPS!r}\n{script}"
-        output = _kaifang(self.env, "shell", "-c", code)
+        output = kaifang(self.env, "shell", "-c", code)
         return json.loads(output.strip().splitlines()[-1])
 
 
 def _environment(home: Path) -> dict[str, str]:
     """This process's environment without any database, cache or queue setting: the city is
     the embedded default (SQLite in its KAIFANG_HOME), with its background work run inline."""
-    kept = {
-        k: v for k, v in os.environ.items() if not k.startswith("KAIFANG_") and k != "DATABASE_URL"
-    }
-    return {**kept, "KAIFANG_HOME": str(home), "KAIFANG_QUEUE": "immediate"}
-
-
-def _kaifang(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(KAIFANG), *args], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, f"kaifang {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return node_environment(home, KAIFANG_QUEUE="immediate")
 
 
 def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
@@ -182,7 +162,7 @@ def city(tmp_path_factory) -> Iterator[City]:
     env = _environment(home)
     city = City(url="", env=env, names={})
     city.names = city.run(CITY_SEED)
-    port, log = _free_port(), home / "serve.log"
+    port, log = free_port(), home / "serve.log"
     command = [str(KAIFANG), "serve", "--port", str(port), "--workers", "1", "--no-worker"]
     with log.open("w") as out:
         server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -24,7 +24,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,9 +32,10 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.nodes import KAIFANG, free_port, kaifang, node_environment
+
 pytestmark = pytest.mark.engine_independent
 
-KAIFANG = Path(sys.executable).with_name("kaifang")
 QUERY = "名录"  # four published demo datasets in four domains and departments
 ROUNDS = 24  # requests per surface, each on a fresh connection, so both workers answer
 START_TIMEOUT = 60.0
@@ -86,26 +86,7 @@ class Scenario:
 def _environment(home: Path) -> dict[str, str]:
     """This process's environment without any database, cache, queue or search setting, so
     the node is the embedded default (SQLite in KAIFANG_HOME, locmem cache, tantivy)."""
-    kept = {
-        k: v for k, v in os.environ.items() if not k.startswith("KAIFANG_") and k != "DATABASE_URL"
-    }
-    return {**kept, "KAIFANG_HOME": str(home), "KAIFANG_SEARCH_INDEX_SYNC": "follower"}
-
-
-def _kaifang(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(KAIFANG), *args], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, f"kaifang {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return node_environment(home, KAIFANG_SEARCH_INDEX_SYNC="follower")
 
 
 def _children(pid: int) -> list[int]:
@@ -230,9 +211,9 @@ def scenario(tmp_path_factory) -> Iterator[Scenario]:
     home = tmp_path_factory.mktemp("two-workers") / "home"
     env = _environment(home)
     index_root = home / "search-index"
-    _kaifang(env, "shell", "-c", SETUP)
+    kaifang(env, "shell", "-c", SETUP)
     timings["catalog"] = time.monotonic() - started
-    port, log = _free_port(), home / "serve.log"
+    port, log = free_port(), home / "serve.log"
     command = [str(KAIFANG), "serve", "--port", str(port), "--workers", "2", "--no-worker"]
     with log.open("w") as out:
         server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -250,7 +231,7 @@ def scenario(tmp_path_factory) -> Iterator[Scenario]:
         os.kill(follower, signal.SIGSTOP)  # from here on nothing applies the change log
         paused.append(follower)
         mark = time.monotonic()
-        output = _kaifang(env, "shell", "-c", WITHDRAW.format(name=gone["name"]))
+        output = kaifang(env, "shell", "-c", WITHDRAW.format(name=gone["name"]))
         withdrawn_seq = int(output.split("seq", 1)[1].split()[0])
         timings["withdraw (separate process)"] = time.monotonic() - mark
         mark = time.monotonic()
