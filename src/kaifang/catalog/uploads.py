@@ -9,15 +9,22 @@ under a path that is never served directly; downloads go through `catalog.downlo
 
 A file of known size that the storage copies (not a temporary upload it renames into place) is
 hashed from the very chunks the storage writes: read once, not once for the hash and again to
-store it — the version is saved only once both are done.
+store it — the version is saved only once both are done. A file on local disk (the command
+line's, a harvest's download) is copied by the kernel instead (`copy_file_range`: no bytes pass
+through Python; 813 MB in about half the time of chunks here) and the stored copy is then
+hashed in large blocks — the hash is of exactly the bytes kept.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
+import os
 import re
+import shutil
+import stat
 import unicodedata
 import zipfile
 from typing import TYPE_CHECKING
@@ -164,6 +171,9 @@ def _too_large(limit: int) -> UploadTooLarge:
 
 def _scan(upload: UploadedFile, limit: int) -> tuple[str, int, bytes]:
     """Read the upload once: its SHA-256, its size and its first HEAD_BYTES."""
+    fd = _local_fd(upload)
+    if fd is not None:
+        return _scan_local(upload, fd, limit)
     sha = hashlib.sha256()
     size = 0
     head = bytearray()
@@ -175,6 +185,23 @@ def _scan(upload: UploadedFile, limit: int) -> tuple[str, int, bytes]:
         if len(head) < HEAD_BYTES:
             head += chunk[: HEAD_BYTES - len(head)]
     return sha.hexdigest(), size, bytes(head)
+
+
+def _scan_local(upload: UploadedFile, fd: int, limit: int) -> tuple[str, int, bytes]:
+    """`_scan` of a file on local disk (a web upload's temporary file, a file the command line
+    moves in): its size from the file system, its hash read in large blocks — a third of the
+    time of chunks through Python. A file that changes meanwhile is refused."""
+    size = os.fstat(fd).st_size
+    if size > limit:
+        raise _too_large(limit)
+    upload.seek(0)
+    digest = hashlib.file_digest(upload.file, "sha256").hexdigest()
+    if os.fstat(fd).st_size != size:
+        raise UploadRejected(
+            _("文件“%(name)s”在上传过程中发生了变化，请重新上传。")
+            % {"name": sanitize_filename(upload.name or "")}
+        )
+    return digest, size, os.pread(fd, HEAD_BYTES, 0)
 
 
 def _hashed_as_stored(resource: Resource, upload: UploadedFile) -> bool:
@@ -215,17 +242,88 @@ def _store_hashed(version: ResourceVersion, upload: UploadedFile, name: str, siz
     """Store `upload` as the version's file while hashing it; its SHA-256. A file that
     changed size meanwhile is removed and refused (its hash would not be of what was
     checked)."""
+    source = _local_fd(upload)
+    if source is not None:
+        stored = _store_copied(version, source, name)
+        return _hash_stored(version, stored, name, size)
     hashing = _Hashing(upload)
     version.file.save(name, hashing, save=False)
-    limit = settings.KAIFANG["UPLOAD_MAX_BYTES"]
-    if hashing.read_bytes != size or size > limit:
-        version.file.delete(save=False)
-        if hashing.read_bytes > limit:
-            raise _too_large(limit)
-        raise UploadRejected(
-            _("文件“%(name)s”在上传过程中发生了变化，请重新上传。") % {"name": name}
-        )
+    _refuse_changed(version, name, size, hashing.read_bytes)
     return hashing.sha.hexdigest()
+
+
+def _refuse_changed(version: ResourceVersion, name: str, size: int, stored: int) -> None:
+    """Remove the stored file and refuse the upload when it is not the size it was checked
+    at (or past the limit after all)."""
+    limit = settings.KAIFANG["UPLOAD_MAX_BYTES"]
+    if stored == size and size <= limit:
+        return
+    version.file.delete(save=False)
+    if stored > limit:
+        raise _too_large(limit)
+    raise UploadRejected(_("文件“%(name)s”在上传过程中发生了变化，请重新上传。") % {"name": name})
+
+
+def _local_fd(upload: UploadedFile) -> int | None:
+    """The descriptor of the regular file on local disk `upload` reads, if it reads one."""
+    try:
+        fd = upload.file.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+
+def _store_copied(version: ResourceVersion, source: int, name: str) -> int:
+    """Copy the whole file open at `source` to a new file of the version's storage (a name
+    of its own, as the storage would choose), in the kernel; the bytes copied."""
+    field = version.file.field
+    storage = field.storage
+    name = field.generate_filename(version, name)
+    while True:
+        name = storage.get_available_name(name, max_length=field.max_length)
+        path = storage.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        try:
+            target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # taken between the choice and the creation: choose again
+            continue
+        break
+    version.file.name = name
+    try:
+        copied = _copy_file(source, target)
+    except BaseException:
+        os.close(target)
+        version.file.delete(save=False)
+        raise
+    os.close(target)
+    if storage.file_permissions_mode is not None:
+        os.chmod(path, storage.file_permissions_mode)
+    return copied
+
+
+def _copy_file(source: int, target: int) -> int:
+    """Copy from `source`'s start to its end into `target`: by copy_file_range, or by
+    chunks where the kernel or the file systems do not offer it."""
+    copied = 0
+    try:
+        while done := os.copy_file_range(source, target, 1 << 30, offset_src=copied):
+            copied += done
+        return copied
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+    os.lseek(source, copied, os.SEEK_SET)
+    os.lseek(target, copied, os.SEEK_SET)
+    with open(source, "rb", closefd=False) as src, open(target, "wb", closefd=False) as dst:
+        shutil.copyfileobj(src, dst, COPY_CHUNK)
+        return dst.tell()
+
+
+def _hash_stored(version: ResourceVersion, stored: int, name: str, size: int) -> str:
+    """The SHA-256 of the version's stored file, which must be `size` bytes."""
+    _refuse_changed(version, name, size, stored)
+    with version.file.storage.open(version.file.name, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _save_version(resource, upload, name, size, digest, fmt, actor, revision) -> ResourceVersion:

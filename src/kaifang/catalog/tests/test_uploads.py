@@ -3,6 +3,7 @@ declared extension that contradicts the content, and safe file names."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from django.core.files import File
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from kaifang.catalog import services
@@ -74,10 +75,12 @@ def test_a_csv_is_stored_with_hash_size_and_format(resource, publisher):
         assert stored.read() == CSV
 
 
-def test_a_file_from_disk_is_hashed_from_the_chunks_it_is_stored_with(
-    resource, publisher, tmp_path
-):
-    content = "编号,名称\n".encode() + b"".join(f"{n},name-{n}\n".encode() for n in range(300_000))
+def _big_csv() -> bytes:
+    return "编号,名称\n".encode() + b"".join(f"{n},name-{n}\n".encode() for n in range(300_000))
+
+
+def test_a_file_from_disk_is_copied_whole_and_hashed_as_stored(resource, publisher, tmp_path):
+    content = _big_csv()
     path = tmp_path / "大表.csv"
     path.write_bytes(content)
 
@@ -86,8 +89,63 @@ def test_a_file_from_disk_is_hashed_from_the_chunks_it_is_stored_with(
 
     assert len(content) > 3 * COPY_CHUNK
     assert (version.sha256, version.size) == (hashlib.sha256(content).hexdigest(), len(content))
+    assert version.file.name.startswith(f"resources/{resource.pk}/{version.pk}/")
     with version.file.open("rb") as stored:
         assert stored.read() == content
+    assert path.read_bytes() == content  # the source is copied, never moved
+
+
+def test_a_file_from_disk_is_copied_in_chunks_where_the_kernel_cannot(
+    resource, publisher, tmp_path, monkeypatch
+):
+    def refused(*args, **kwargs):
+        raise OSError(errno.EXDEV, "cross-device")
+
+    monkeypatch.setattr(os, "copy_file_range", refused)
+    content = _big_csv()
+    path = tmp_path / "跨盘.csv"
+    path.write_bytes(content)
+
+    with path.open("rb") as handle:
+        version = store_upload(resource, File(handle, name=path.name), actor=act(publisher))
+
+    assert version.sha256 == hashlib.sha256(content).hexdigest()
+    with version.file.open("rb") as stored:
+        assert stored.read() == content
+
+
+def test_a_file_from_disk_that_grew_after_it_was_checked_is_refused_and_nothing_kept(
+    resource, publisher, tmp_path, settings
+):
+    path = tmp_path / "增长.csv"
+    path.write_bytes(CSV)
+    with path.open("rb") as handle:
+        upload = File(handle, name=path.name)
+        assert upload.size == len(CSV)  # checked now; the file grows before it is stored
+        path.write_bytes(CSV + b"x,1,2\n" * 10)
+        with pytest.raises(UploadRejected) as refused:
+            store_upload(resource, upload, actor=act(publisher))
+
+    assert refused.value.message == "文件“增长.csv”在上传过程中发生了变化，请重新上传。"
+    assert not ResourceVersion.objects.exists()
+    stored = Path(settings.MEDIA_ROOT) / "resources" / str(resource.pk)
+    assert not stored.exists() or not [p for p in stored.rglob("*") if p.is_file()]
+
+
+def test_a_web_upload_spooled_to_disk_is_hashed_and_moved_into_place(resource, publisher):
+    content = _big_csv()
+    upload = TemporaryUploadedFile("大表.csv", "text/csv", len(content), None)
+    upload.write(content)
+    upload.flush()
+    spooled = Path(upload.temporary_file_path())
+
+    version = store_upload(resource, upload, actor=act(publisher))
+
+    assert (version.sha256, version.size) == (hashlib.sha256(content).hexdigest(), len(content))
+    assert version.detected_format == "CSV"
+    with version.file.open("rb") as stored:
+        assert stored.read() == content
+    assert not spooled.exists()  # renamed into place, not copied
 
 
 def test_a_file_that_changes_size_while_stored_is_refused_and_nothing_kept(

@@ -3,6 +3,7 @@ the datastore."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -47,6 +48,68 @@ def test_the_command_stores_a_version_and_ingests_it_with_a_progress_bar(
     assert out.getvalue().splitlines()[-1] == "版本 2 已入库并已成为当前版本。"
     entry = AuditEntry.objects.filter(action="resource.version").latest("id")
     assert (entry.actor_type, entry.actor_label) == ("system", "命令行（padmin）")
+
+
+def test_the_command_moves_the_file_into_storage_when_asked(resource, platform_admin, tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    path = drop / "城市.csv"
+    content = "城市,数量\n温州,3\n".encode()
+    path.write_bytes(content)
+
+    call_command(
+        "ingest",
+        str(path),
+        resource=str(resource.pk),
+        move=True,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+    resource.refresh_from_db()
+    version = resource.current_version
+    assert version.number == 2
+    assert rows_of(current_tables(resource)[0]) == [(0, "温州", 3)]
+    with version.file.open("rb") as stored:
+        assert stored.read() == content
+    assert version.sha256 == hashlib.sha256(content).hexdigest()
+    assert list(drop.iterdir()) == []  # moved: nothing left behind, not even the spare name
+
+
+def test_a_file_refused_when_moved_stays_where_it_was(resource, platform_admin, tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    path = drop / "城市.csv"
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+
+    with pytest.raises(CommandError, match=r"城市\.csv"):
+        call_command("ingest", str(path), resource=str(resource.pk), move=True)
+
+    assert [p.name for p in drop.iterdir()] == ["城市.csv"]
+    assert path.read_bytes().startswith(b"%PDF-1.7")
+    resource.refresh_from_db()
+    assert resource.current_version.number == 1
+
+
+def test_a_file_moved_is_put_back_when_the_version_cannot_be_saved(
+    resource, platform_admin, tmp_path, monkeypatch
+):
+    from kaifang.catalog.models import ResourceVersion
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    path = drop / "城市.csv"
+    path.write_bytes(CSV)
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("数据库不可用")
+
+    monkeypatch.setattr(ResourceVersion, "save", broken)
+    with pytest.raises(RuntimeError):
+        call_command("ingest", str(path), resource=str(resource.pk), move=True)
+
+    assert [p.name for p in drop.iterdir()] == ["城市.csv"]
+    assert path.read_bytes() == CSV
 
 
 def test_the_command_reports_a_failed_ingest_and_keeps_the_current_version(
