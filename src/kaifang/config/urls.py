@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from kaifang.config.api import api
 
+admin.autodiscover()  # here rather than at start-up: see kaifang.core.adminconfig
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

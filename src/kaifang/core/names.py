@@ -10,8 +10,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from pypinyin import Style, lazy_pinyin
-
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
 MAX_LENGTH = 100
 #: names that would collide with the word of a fixed route, e.g. /workspace/datasets/new/
@@ -23,7 +21,11 @@ def is_valid_name(name: str) -> bool:
 
 
 def slug_from_text(text: str, max_length: int = 80) -> str:
-    """Spell `text` in ASCII: Chinese through pinyin, other letters stripped of accents."""
+    """Spell `text` in ASCII: Chinese through pinyin, other letters stripped of accents.
+    pypinyin is imported here, not with the module: its phrase dictionary takes a fifth of a
+    second to load, which every command and worker start would pay for a name few make."""
+    from pypinyin import Style, lazy_pinyin
+
     parts = lazy_pinyin(text, style=Style.NORMAL, errors="default")
     ascii_text = unicodedata.normalize("NFKD", "-".join(parts))
     ascii_text = ascii_text.encode("ascii", "ignore").decode("ascii").lower()

@@ -7,6 +7,10 @@ pinyin joined: over a catalog the same few thousand words and runs repeat, so th
 title falls to a few dictionary look-ups. It is meant for short fields only; a summary's
 words would fill the cache with little gain. Readings follow pypinyin's phrase dictionary
 (重庆 → chongqing) and its conventions as in core/names.py: toneless, ü written v (绿 → lv).
+
+pypinyin is imported on first use, not with the module: its phrase dictionary takes a fifth of
+a second to load, which every process that imports the search backend only to record a change
+(a command line, a worker starting) would otherwise pay.
 """
 
 from __future__ import annotations
@@ -14,9 +18,6 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from functools import lru_cache
-
-from pypinyin import Style, lazy_pinyin, pinyin
-from pypinyin.pinyin_dict import pinyin_dict
 
 from kaifang.search.analysis._once import once
 from kaifang.search.analysis.data import read_dictionary
@@ -37,6 +38,8 @@ SHORT_CACHE = 20_000
 def word_pinyin(word: str) -> tuple[str, ...]:
     """The toneless syllables of a Chinese word (交通 → jiao, tong); () if a character has
     no reading."""
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(word, style=Style.NORMAL, errors="default")
     if len(syllables) != len(word) or not all(s.isascii() and s.isalpha() for s in syllables):
         return ()
@@ -100,6 +103,8 @@ def _add(tokens: dict[str, None], syllables: tuple[str, ...]) -> None:
 def syllables() -> frozenset[str]:
     """Every toneless pinyin syllable with a vowel, from pypinyin's own character table (the
     vowelless interjections m, n, ng, hm would make almost any letters read as pinyin)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
     found = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
@@ -155,6 +160,8 @@ def readings(word: str, limit: int = 16) -> list[str]:
     """The joined toneless readings of a Chinese word, the usual one first, then those its
     characters' other readings give (at most `limit`): a typo's characters have no context, so
     any of their readings may be the one the person meant."""
+    from pypinyin import Style, pinyin
+
     usual = "".join(word_pinyin(word))
     found = dict.fromkeys([usual] if usual else [])
     options = pinyin(word, style=Style.NORMAL, heteronym=True, errors="default")

@@ -17,13 +17,15 @@ run in ten is new).
 from __future__ import annotations
 
 from functools import lru_cache
-
-import rjieba
+from typing import TYPE_CHECKING
 
 from kaifang.search.analysis._once import once
 from kaifang.search.analysis.data import read_dictionary
 from kaifang.search.analysis.normalize import HAN_RUN, normalize, runs
 from kaifang.search.analysis.synonyms import synonyms
+
+if TYPE_CHECKING:
+    import rjieba
 
 # Words longer than this are not searched for parts: rare (HMM-made runs of unknown characters)
 # and each costs a quadratic number of dictionary probes.
@@ -36,7 +38,10 @@ RUN_CACHE = 100_000
 
 @once
 def segmenter() -> rjieba.Jieba:
-    """jieba-rs with its general dictionary, our government terms and the synonym words."""
+    """jieba-rs with its general dictionary, our government terms and the synonym words
+    (imported here, on first use: see analysis.pinyin on pypinyin)."""
+    import rjieba
+
     jieba = rjieba.Jieba()
     for entry in read_dictionary():
         jieba.add_word(entry.word, entry.freq, entry.tag)
