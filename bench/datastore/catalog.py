@@ -120,6 +120,7 @@ def approve_next(resource_id: str) -> dict:
             approved = _approve(version.revision)
         status = _note_stage(version, stages) if version is not None else None
         if status in ("ready", "failed"):
+            print("settled", flush=True)  # the bench's cue to ask the rows API
             return {"approved": approved, "status": status, "stages": stages}
         time.sleep(POLL_EVERY)
     raise SystemExit("等待新版本超时 / no new version arrived")

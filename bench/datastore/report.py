@@ -60,6 +60,8 @@ class Results:
     roundtrip: dict[str, Any] | str | None = None
     rounds: int = 0
     engines: list[Any] | None = None
+    #: our ingest with the file copied in by the command (`kaifang ingest` without --move)
+    copied_ingest: list[Any] = field(default_factory=list)
     when: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     host: str = field(default_factory=lambda: f"{machine()}, Python {platform.python_version()}")
 
@@ -78,6 +80,7 @@ def load(path: Path) -> Results:
     data = json.loads(path.read_text(encoding="utf-8"))
     data["plan"] = qs.Plan(**data["plan"])
     data["ours_ingest"] = [IngestRun(**run) for run in data["ours_ingest"]]
+    data["copied_ingest"] = [IngestRun(**run) for run in data.get("copied_ingest", [])]
     data["sqlite"] = ChildRun(**data["sqlite"]) if data["sqlite"] else None
     data["queries"] = {
         q: {name: Outcome(**o) for name, o in row.items()} for q, row in data["queries"].items()
@@ -152,12 +155,19 @@ def ingest_section(results: Results) -> list[str]:
     lines = [
         "| system | median | runs (s) | peak RSS |",
         "| --- | ---: | ---: | ---: |",
-        f"| ours: `kaifang ingest` until the rows API answers q1 | {_s(ours)} | {_range(ours)} "
-        f"| {max(rss):.2f} GB |",
+        f"| ours: `kaifang ingest --move` until the rows API answers q1 | {_s(ours)} "
+        f"| {_range(ours)} | {max(rss):.2f} GB |",
         f"| ours: until the command exits (profile and the rest) "
         f"| {_s([r.finished for r in results.ours_ingest])} "
         f"| {_range([r.finished for r in results.ours_ingest])} | |",
     ]
+    if results.copied_ingest:
+        copied = [r.queryable for r in results.copied_ingest]
+        peak = max(r.peak_bytes for r in results.copied_ingest) / GB
+        lines.append(
+            f"| ours, the file copied in (`kaifang ingest` without `--move`) | {_s(copied)} "
+            f"| {_range(copied)} | {peak:.2f} GB |"
+        )
     if results.pg_ingest:
         lines.append(
             f"| PostgreSQL `COPY` into the xloader-style table | {_s(results.pg_ingest)} "
@@ -415,11 +425,17 @@ def notes(rounds: int, plan: qs.Plan) -> list[str]:
     """What was measured how, for the section's last part."""
     deep, deepest = str(plan.deep), str(plan.deepest)
     return [
-        "Time to queryable (ours): from starting `kaifang ingest FILE --resource ID` (a new "
+        "Time to queryable (ours): from starting `kaifang ingest FILE --resource ID --move` "
+        "on the file already on the server's disk (copied there and written out before the "
+        "timing, as a web upload's temporary file is when the publisher's request is "
+        "handled: moved into storage, hashed, ingested; the command's default, copying the "
+        "file into storage, is timed beside it) — a new "
         "version of a published dataset's resource, stored through the publisher's service "
         "into a revision, which a reviewer standing by — `catalog.py approve-next`, loaded "
         "before the timing — approves while the ingest runs) to the first answer of the rows "
-        "API to q1 that is right for the new data, polled anonymously every 0.1 s. Peak RSS: "
+        "API to q1 that is right for the new data, asked anonymously every 0.1 s once the "
+        "reviewer has seen the ingest end in its progress record (asked all along, the "
+        "requests took processor time from the ingest being timed). Peak RSS: "
         "the largest sum of resident memory over the command's process tree, sampled every "
         "50 ms from /proc, or one process's own high-water mark when larger.",
         "PostgreSQL: `CREATE TABLE` (`_id serial PRIMARY KEY`, `_full_text tsvector` left "
