@@ -232,6 +232,7 @@ def ingest_ours_and_pg(options, env, source: Path, work: Path, port: int, expect
         copied = ours.time_ingest(env, source, probe.resource_id, probe, move=False)
         found["copied"].append(copied)
         print(f"ingest {number + 1}/{options.repeat}: ours, copying {copied.queryable:.1f} s")
+        os.sync()  # what our ingests wrote reaches the disk before PostgreSQL is timed
         found["pg"].append(postgres.load(options.pg_url, source))
         print(f"PostgreSQL COPY {found['pg'][-1]:.1f} s", flush=True)
     return found, resources
