@@ -11,7 +11,12 @@ between terms, `|` between alternatives and `<->` inside a phrase).
 Every Chinese term can also match as a phrase of its characters in CHARS: a document holding
 the term's characters side by side matches, however its words were cut (浙江省生态环境厅 holds
 浙江省 even if a dictionary word had cut it 浙江 + 省生态环境厅). A search then finds at least
-what a substring search would, while word matches still rank first.
+what a substring search would, while word matches still rank first. A synonym matches as words
+only: it is a word of the segmenter's dictionary (analysis.segment adds every one), so texts
+holding it are cut with it as a word or one of its parts. Its characters as a phrase found
+nothing more in the benchmark's searches of a million datasets, while they tripled the work of
+a common term's search there (学校 with 中小学 and 教育机构: 39 → 12 ms for the page, 48 → 16
+ms for the facets): phrases of common characters are the costliest queries there are.
 """
 
 from __future__ import annotations
@@ -41,7 +46,6 @@ PARTS = "parts"
 SYNONYM = "synonym"
 SYNONYM_PARTS = "synonym_parts"
 CHARACTERS = "chars"
-SYNONYM_CHARACTERS = "synonym_chars"
 SPELLED = "pinyin"
 SPELLED_SYNONYM = "pinyin_synonym"
 WEIGHTS = {
@@ -52,7 +56,6 @@ WEIGHTS = {
     SPELLED: 0.6,
     SPELLED_SYNONYM: 0.5,
     CHARACTERS: 0.4,
-    SYNONYM_CHARACTERS: 0.3,
 }
 
 # Function words that only join others, dropped from a query that has other terms since a
@@ -178,7 +181,7 @@ def _alternatives(word: str) -> list[Alternative]:
         found.append(Alternative(PINYIN, (word,), SPELLED))
         found.extend(_spelled_synonyms(word))
     for other in synonyms().of(word):
-        found.extend(_forms(other, SYNONYM, SYNONYM_PARTS, SYNONYM_CHARACTERS))
+        found.extend(_forms(other, SYNONYM, SYNONYM_PARTS, None))
     return _pruned(found)
 
 
@@ -202,9 +205,11 @@ def _spelled_forms(word: str) -> list[Alternative]:
     return found
 
 
-def _forms(word: str, source: str, parts_source: str, chars_source: str) -> list[Alternative]:
+def _forms(
+    word: str, source: str, parts_source: str, chars_source: str | None
+) -> list[Alternative]:
     """`word` as a WORDS alternative; for a compound, its parts as another; for Chinese, its
-    characters side by side in CHARS."""
+    characters side by side in CHARS (unless `chars_source` is None: a synonym's)."""
     if not is_han(word):
         return [Alternative(WORDS, (word,), source)]
     cuts = _words(word)
@@ -212,7 +217,8 @@ def _forms(word: str, source: str, parts_source: str, chars_source: str) -> list
     pieces = parts(word) if len(cuts) == 1 else ()
     if pieces:
         found.append(Alternative(WORDS, pieces, parts_source))
-    found.append(Alternative(CHARS, tuple(word), chars_source, phrase=True))
+    if chars_source is not None:
+        found.append(Alternative(CHARS, tuple(word), chars_source, phrase=True))
     return found
 
 

@@ -45,7 +45,7 @@ import tantivy
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
-from kaifang.catalog.models import Dataset
+from kaifang.catalog.models import Dataset, State
 from kaifang.search.analysis.pinyin import pinyin_tokens
 from kaifang.search.analysis.segment import char_tokens, index_tokens
 from kaifang.search.documents import (
@@ -62,8 +62,9 @@ from kaifang.search.usage import recent_use
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # raise when the fields change: an index of another version is rebuilt
-# (3: the suggestion fields, SUGGEST_FIELDS; 4: their prefixes made by PREFIX_TOKENIZER)
+SCHEMA_VERSION = 6  # raise when the fields change: an index of another version is rebuilt
+# (3: the suggestion fields, SUGGEST_FIELDS; 4: their prefixes made by PREFIX_TOKENIZER;
+# 5: `public`; 6: `keyword_public`)
 META_ID = "~meta"
 TOKENIZER = "kaifang_words"  # whitespace + lower case over pre-cut tokens
 PREFIX_TOKENIZER = "kaifang_prefixes"  # each value's prefixes, up to SUGGEST_PREFIX_MAX chars
@@ -107,11 +108,17 @@ KEYWORD_FIELDS = ("domain", "department_name", "department_facet", "department_i
 # later suffix of it — and as "\x1epinyin token\x1fkeyword" for each of its pinyin tokens, so a
 # prefix walk of the term dictionary (terms_with_prefix) finds the keywords (normalized text
 # holds no control characters: a walk never runs across the separators).
-SUGGEST_FIELDS = ("title_prefix", "title_py_prefix", "keyword_suggest")
+# `keyword_public` holds the same terms for public datasets only (search.suggest walks it for
+# callers who see only those).
+SUGGEST_FIELDS = ("title_prefix", "title_py_prefix", "keyword_suggest", "keyword_public")
+RAW_SUGGEST_FIELDS = ("keyword_suggest", "keyword_public")
 SUGGEST_PREFIX_MAX = 50  # characters: the longest suggestion query (search.suggest.MAX_QUERY)
 SUGGEST_ORDER_DOWNLOADS = 2**32 - 1
 PINYIN_MARK = "\x1e"  # keyword_suggest terms of pinyin tokens start with it
-FLAG_FIELDS = ("private", "high_value", "realtime", "has_api")
+#: `public`: what anyone may find (published, neither private nor closed) — one term for the
+#: visibility every anonymous search and suggestion is within, in place of three clauses
+#: (at a million datasets that was a third of the time of a common word's page)
+FLAG_FIELDS = ("private", "public", "high_value", "realtime", "has_api")
 NUMBER_FIELDS = ("published", "updated", "most_used")
 
 
@@ -134,7 +141,7 @@ def schema() -> tantivy.Schema:
         "title_sort", stored=True, tokenizer_name="raw", fast=True, index_option="basic"
     )
     for name in SUGGEST_FIELDS:
-        tokenizer = "raw" if name == "keyword_suggest" else PREFIX_TOKENIZER
+        tokenizer = "raw" if name in RAW_SUGGEST_FIELDS else PREFIX_TOKENIZER
         builder.add_text_field(name, tokenizer_name=tokenizer, index_option="basic")
     builder.add_text_field("title_infix", tokenizer_name=TOKENIZER, index_option="position")
     builder.add_text_field("suggest_order", tokenizer_name="raw", fast=True, index_option="basic")
@@ -233,11 +240,13 @@ def suggest_fields(document: DatasetDocument, pinyin: list[str]) -> dict[str, An
     pinyin tokens."""
     folded = exact_title(document.title)
     downloads = min(document.download_count, SUGGEST_ORDER_DOWNLOADS)
+    keywords = [term for keyword in document.keywords for term in _keyword_terms(keyword)]
     return dict(
         title_prefix=folded,
         title_py_prefix=pinyin,
         title_infix=" ".join(folded),
-        keyword_suggest=[term for keyword in document.keywords for term in _keyword_terms(keyword)],
+        keyword_suggest=keywords,
+        keyword_public=keywords if is_public(document) else [],
         suggest_order=f"{SUGGEST_ORDER_DOWNLOADS - downloads:010d}\x00{document.name}",
     )
 
@@ -317,6 +326,7 @@ def analysed(document: DatasetDocument) -> dict[str, Any]:
         update_frequency=document.update_frequency,
         state=document.state,
         private=document.is_private,
+        public=is_public(document),
         high_value=document.is_high_value,
         realtime=document.is_realtime,
         has_api=document.has_api,
@@ -324,6 +334,15 @@ def analysed(document: DatasetDocument) -> dict[str, Any]:
         updated=_micros(document.updated_at),
         most_used=most_used_key(document.recent_use, document.download_count),
         boost=tie_breaker(document),
+    )
+
+
+def is_public(document) -> bool:
+    """What catalog.visibility shows anyone: published, not private, not closed."""
+    return (
+        document.state == State.PUBLISHED
+        and not document.is_private
+        and document.open_type != "closed"
     )
 
 
