@@ -44,9 +44,14 @@ def kept_staging(workdir: Path) -> duckdb.DuckDBPyConnection:
     small files, where opening DuckDB (~25 ms, its built-in extensions load) would cost more
     than ingesting most of them."""
     con = _kept.get(os.getpid())
+    if con is not None:
+        try:
+            _empty(con)
+        except duckdb.Error:  # an internal error during the last file left it unusable
+            con.close()
+            con = None
     if con is None:
         con = _kept[os.getpid()] = open_staging(workdir)
-    _empty(con)
     con.execute(f"SET temp_directory = {sql_string(workdir / 'spill')}")
     return con
 

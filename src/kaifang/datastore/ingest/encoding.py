@@ -4,15 +4,13 @@ DuckDB reads only UTF-8 offline, and Chinese government files are often GBK/GB18
 UTF-16 (Excel's "Unicode text"). The encoding is settled on a sample (byte-order marks first,
 then strict UTF-8, then charset-normalizer, where GB2312 and GBK become GB18030, their
 superset); the whole file is then decoded in chunks, so memory stays bounded, and written as
-UTF-8 to the job's folder. Plain UTF-8 is only checked, not copied — and the check may run
-in a thread (`Check`) while DuckDB reads the file: bytes.decode holds the GIL only between
-DuckDB's own threads, which release it, so the check costs no time of the read. The first
+UTF-8 to the job's folder. Plain UTF-8 is neither copied nor read a second time: DuckDB's read
+refuses an invalid sequence, and `check_utf8` then names it (readers.staging). The first
 undecodable byte stops the job with its byte offset and line."""
 
 from __future__ import annotations
 
 import codecs
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -133,27 +131,6 @@ def _lines(path: Path, end: int) -> int:
             count += chunk.count(b"\n")
             end -= len(chunk)
     return count
-
-
-class Check:
-    """`check_utf8` of a file in a thread of its own, started at once; `result()` waits
-    for it and raises its error (an IngestError naming the byte and line), if any."""
-
-    def __init__(self, path: Path):
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(path,), daemon=True)
-        self.thread.start()
-
-    def _run(self, path: Path) -> None:
-        try:
-            check_utf8(path)
-        except BaseException as exc:  # handed to whoever waits for the result
-            self.error = exc
-
-    def result(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
 
 
 def _decode_error(chunk: bytes, start: int, before: int, lines: int, encoding: str) -> IngestError:

@@ -1,6 +1,5 @@
 """What the stages of one ingest share: the version, its local file, the job's folder and
-staging database, notices for the publisher, where progress goes, and the checks of the file
-running beside the stages."""
+staging database, notices for the publisher, and where progress goes."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ if TYPE_CHECKING:
     import duckdb
 
     from kaifang.catalog.models import ResourceVersion
-    from kaifang.datastore.ingest.encoding import Check
 
 #: report(stage, rows done, rows total or None)
 Report = Callable[[str, int, "int | None"], None]
@@ -40,16 +38,6 @@ class Job:
     con: duckdb.DuckDBPyConnection
     report: Report
     notices: list[str] = field(default_factory=list)
-    #: checks of the file running beside the stages (encoding.Check): `settle` waits for them
-    checks: list[Check] = field(default_factory=list)
-
-    def settle(self) -> None:
-        """Wait for every check running beside the stages; raise the first one's error.
-        Called after the stages, and when a stage failed: a check's error (the file's bytes
-        are wrong) explains more than what a stage made of those bytes, so it wins."""
-        checks, self.checks = self.checks, []
-        for check in checks:
-            check.result()
 
 
 @dataclass

@@ -85,12 +85,7 @@ def process(
     con = kept_staging(work) if keep_connection else open_staging(work)
     job = Job(version, fmt, source, work, con, report or (lambda *a: None))
     try:
-        try:
-            done = _tables(job, reader(job), overrides or {}, profile=profile)
-        except BaseException:
-            job.settle()  # a check's error wins over the stage's
-            raise
-        job.settle()
+        done = _tables(job, reader(job), overrides or {}, profile=profile)
         for item in done:
             item.profile["notices"] = list(job.notices)
         return done

@@ -25,6 +25,7 @@ new base file (kaifang.datastore.dynamic): one writer per format.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -118,7 +119,8 @@ def _attached(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[str]:
     try:
         yield name
     except BaseException:
-        con.execute(f"DETACH {name}")
+        with contextlib.suppress(duckdb.Error):  # a connection an internal error left unusable
+            con.execute(f"DETACH {name}")
         for leftover in (target, _wal(target)):
             leftover.unlink(missing_ok=True)
         raise

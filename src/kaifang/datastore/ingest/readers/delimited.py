@@ -1,7 +1,9 @@
 """CSV and TSV: encoding, dialect and header from a sample, then a view through which DuckDB
 parses the whole (UTF-8) file: the types stage reads it once into a table of typed values (or
-straight into the data file: write.write_typed). A UTF-8 file is checked byte by byte while
-DuckDB reads it; other encodings are transcoded to UTF-8 first."""
+straight into the data file: write.write_typed). Other encodings are transcoded to UTF-8 first
+(which checks every byte). A UTF-8 file is not read twice: DuckDB refuses an invalid byte
+sequence in any value it reads, and only then are the file's bytes checked, to name the first
+bad one (staging.view_delimited)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,8 @@ def read_delimited(job: Job) -> list[Staged]:
     """One staged view of a delimited text file in any of the accepted encodings."""
     codec = encoding.detect_encoding(job.source)
     job.report("decode", 0, None)
-    if codec == "utf-8":  # checked beside the read, which needs no copy (Job.settle)
+    if codec == "utf-8":  # its bytes are checked by the read itself (see the docstring)
         text = job.source
-        job.checks.append(encoding.Check(text))
     else:
         text = encoding.to_utf8(
             job.source, codec, job.workdir, lambda lines: job.report("decode", lines, None)
@@ -38,6 +39,9 @@ def read_delimited(job: Job) -> list[Staged]:
     labels = [cell.strip() for cell in header]
     ids = clean_headers(labels, job.notices)
     job.report("read", 0, None)
-    scan = view_delimited(job, text, "raw_0", ids, dialect, same_bytes=codec == "utf-8")
+    utf8 = codec == "utf-8"
+    scan = view_delimited(
+        job, text, "raw_0", ids, dialect, same_bytes=utf8, unchecked=text if utf8 else None
+    )
     load = loader(job, scan)
     return [Staged("", "raw_0", ids, labels, rows=0, first_line=2, load=load, scan=scan)]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kaifang.datastore.ingest.dialect import Dialect
 from kaifang.datastore.ingest.duck import ident, sql_string
+from kaifang.datastore.ingest.encoding import check_utf8
 from kaifang.datastore.ingest.errors import IngestError
 from kaifang.datastore.ingest.job import MISFIT, Job, Load, Misfit, Scan
 
@@ -46,12 +47,19 @@ def view_delimited(
     *,
     where: str = "",
     same_bytes: bool = True,
+    unchecked: Path | None = None,
 ) -> Scan:
     """Create `relation` as a view reading the file at `path` (header line skipped; the
     columns are `ids`, all text) and return the function running one statement over it
     (`job.Staged.scan`; `loader` makes `job.Staged.load` of it). Parsing the file costs far
     less than keeping its text in a table: a query over the view reads the file again rather
-    than a copy of it."""
+    than a copy of it.
+
+    `unchecked` is the file whose bytes nobody checked: when a statement fails, its first
+    invalid UTF-8 sequence (if any) is the error reported — it explains more than what the
+    parser made of the rows after it. DuckDB refuses such a sequence in every value it reads
+    (with an internal error that leaves the connection unusable: the caller's connection is
+    then thrown away, see duck.kept_staging), so a file that reads without error is valid."""
     suffix = relation.removeprefix("raw_")
     job.con.execute(
         f"CREATE OR REPLACE VIEW {ident(relation)} AS "
@@ -59,6 +67,14 @@ def view_delimited(
     )
 
     def scan(statement: str) -> None:
+        try:
+            _scan(statement)
+        except IngestError:
+            if unchecked is not None:
+                check_utf8(unchecked)
+            raise
+
+    def _scan(statement: str) -> None:
         for kept in (f"rejects_{suffix}", f"scans_{suffix}"):  # each scan adds to them
             job.con.execute(f"DROP TABLE IF EXISTS {ident(kept)}")
         try:
