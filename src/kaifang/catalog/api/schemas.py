@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -44,9 +45,22 @@ SUMMARY_CODED = {
 
 
 class Renderer(JSONRenderer):
-    """JSON with Chinese left as it is: half the bytes of \\u escapes, and readable."""
+    """JSON with Chinese left as it is: half the bytes of \\u escapes, and readable. Written
+    by orjson (the dataset list at a million datasets carries some 2,000 facet values: 1.3 ms
+    with json.dumps, a fifth of that here); values orjson does not know (dates and times,
+    decimals, lazy strings) go through the JSON encoder as before, so they read the same; an
+    answer orjson cannot write at all (an integer past 64 bits) is written by json.dumps."""
 
     json_dumps_params = {"ensure_ascii": False}
+    ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
+        try:
+            return orjson.dumps(
+                data, default=self.encoder_class().default, option=self.ORJSON_OPTIONS
+            )
+        except (orjson.JSONEncodeError, TypeError):
+            return super().render(request, data, response_status=response_status)
 
 
 def json_response(request: HttpRequest, data: Any, status: int = 200) -> HttpResponse:
@@ -255,11 +269,26 @@ def absolute(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+#: a dataset name standing for every one in the URLs reversed once per request (a list of
+#: twenty datasets reversed forty URLs: half the time it took to shape the list)
+NAME_SLOT = "kaifang-dataset-name-slot"
+
+
 def dataset_urls(request: HttpRequest, dataset: Dataset) -> dict[str, str]:
-    return {
-        "page": absolute(request, reverse("catalog:dataset-detail", args=[dataset.name])),
-        "api": absolute(request, reverse("api:dataset-detail", args=[dataset.name])),
-    }
+    page, api = _url_templates(request)
+    name = quote(dataset.name, safe="")
+    return {"page": page.replace(NAME_SLOT, name), "api": api.replace(NAME_SLOT, name)}
+
+
+def _url_templates(request: HttpRequest) -> tuple[str, str]:
+    found = getattr(request, "_kaifang_dataset_urls", None)
+    if found is None:
+        found = tuple(
+            absolute(request, reverse(view, args=[NAME_SLOT]))
+            for view in ("catalog:dataset-detail", "api:dataset-detail")
+        )
+        request._kaifang_dataset_urls = found
+    return found
 
 
 def _formats(dataset: Dataset) -> list[str]:
