@@ -70,6 +70,9 @@ PG_GOAL_MS = 300.0
 FLOOR_MARGIN_MS = 10.0
 SUGGEST_GOAL_MS = 10.0
 BUILD_GOALS_S = {100_000: 60.0, 1_000_000: 600.0}
+#: the goal cell of a measure whose goal is set for the default backend only (the second
+#: backend's one goal is its search time, PG_GOAL_MS)
+DEFAULT_ONLY = "a goal of the default backend"
 HTTP_TIMEOUT = 300
 
 
@@ -336,11 +339,11 @@ def render(results: Results, options: argparse.Namespace) -> str:
         f"| API over the floor (each request minus its in-process twin) | {median(over):.1f} ms "
         f"| {over95:.1f} ms | {_verdict(over95, FLOOR_MARGIN_MS)} |",
         f"| suggestions, HTTP API | {median(results.suggest_http):.1f} ms | {sug95:.1f} ms "
-        f"| {_verdict(sug95, SUGGEST_GOAL_MS)} |",
+        f"| {_verdict(sug95, SUGGEST_GOAL_MS) if default else DEFAULT_ONLY} |",
         f"| suggestions in-process | {median(results.suggest_engine):.1f} ms "
         f"| {percentile(results.suggest_engine, 0.95):.1f} ms | |",
         f"| index build (full rebuild) | {build} | | "
-        f"{_verdict(results.build_seconds, build_goal, 's')} |",
+        f"{_verdict(results.build_seconds, build_goal, 's') if default else DEFAULT_ONLY} |",
     ]
     rows = [
         "| # | kind | parameters | found | API p50 | API p95 | in-process p50 | in-process p95 |",
