@@ -126,10 +126,7 @@ def test_a_file_from_disk_that_grew_after_it_was_checked_is_refused_and_nothing_
         with pytest.raises(UploadRejected) as refused:
             store_upload(resource, upload, actor=act(publisher))
 
-    assert refused.value.message == "文件“增长.csv”在上传过程中发生了变化，请重新上传。"
-    assert not ResourceVersion.objects.exists()
-    stored = Path(settings.MEDIA_ROOT) / "resources" / str(resource.pk)
-    assert not stored.exists() or not [p for p in stored.rglob("*") if p.is_file()]
+    _assert_refused_as_changed(refused.value, "增长.csv", resource, settings)
 
 
 def test_a_web_upload_spooled_to_disk_is_hashed_and_moved_into_place(resource, publisher):
@@ -146,6 +143,7 @@ def test_a_web_upload_spooled_to_disk_is_hashed_and_moved_into_place(resource, p
     with version.file.open("rb") as stored:
         assert stored.read() == content
     assert not spooled.exists()  # renamed into place, not copied
+    upload.close()  # as a request's end does: the temporary file it named is gone already
 
 
 def test_a_file_that_changes_size_while_stored_is_refused_and_nothing_kept(
@@ -157,7 +155,12 @@ def test_a_file_that_changes_size_while_stored_is_refused_and_nothing_kept(
     with pytest.raises(UploadRejected) as refused:
         store_upload(resource, upload, actor=act(publisher))
 
-    assert refused.value.message == "文件“变化.csv”在上传过程中发生了变化，请重新上传。"
+    _assert_refused_as_changed(refused.value, "变化.csv", resource, settings)
+
+
+def _assert_refused_as_changed(error, name: str, resource, settings) -> None:
+    """The upload was refused as changed while stored, and nothing of it was kept."""
+    assert error.message == f"文件“{name}”在上传过程中发生了变化，请重新上传。"
     assert not ResourceVersion.objects.exists()
     stored = Path(settings.MEDIA_ROOT) / "resources" / str(resource.pk)
     assert not stored.exists() or not [p for p in stored.rglob("*") if p.is_file()]
