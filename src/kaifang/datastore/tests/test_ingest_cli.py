@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -110,6 +111,26 @@ def test_a_file_moved_is_put_back_when_the_version_cannot_be_saved(
 
     assert [p.name for p in drop.iterdir()] == ["城市.csv"]
     assert path.read_bytes() == CSV
+
+
+def test_a_file_that_cannot_be_moved_safely_is_left_alone_with_a_chinese_message(
+    resource, platform_admin, tmp_path, monkeypatch
+):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    path = drop / "城市.csv"
+    path.write_bytes(CSV)
+
+    def no_links(*args, **kwargs):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    with pytest.raises(CommandError, match="请去掉 --move 以复制方式入库"):
+        call_command("ingest", str(path), resource=str(resource.pk), move=True)
+
+    assert [p.name for p in drop.iterdir()] == ["城市.csv"]
+    resource.refresh_from_db()
+    assert resource.current_version.number == 1
 
 
 def test_the_command_reports_a_failed_ingest_and_keeps_the_current_version(

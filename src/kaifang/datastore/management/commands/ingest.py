@@ -157,7 +157,16 @@ def _store_moved(actor, resource, path: Path):
         )
     kept = path.with_name(f".{path.name}.kaifang-move")
     kept.unlink(missing_ok=True)
-    os.link(path, kept)
+    try:
+        os.link(path, kept)
+    except OSError as exc:
+        raise CommandError(
+            _(
+                "无法移动文件：不能在“%(dir)s”中为它建立备用名称（%(error)s），"
+                "请去掉 --move 以复制方式入库。"
+            )
+            % {"dir": path.parent, "error": exc.strerror or exc}
+        ) from exc
     try:
         version = _store(actor, resource, path, wrap=_MovedFile)
     except BaseException:
