@@ -33,6 +33,14 @@ def resource(department, publisher, django_capture_on_commit_callbacks, inline_t
     return add_file(django_capture_on_commit_callbacks, publisher, dataset, "城市.csv", CSV)
 
 
+@pytest.fixture
+def drop(tmp_path):
+    """A folder of its own for the file a test moves in (tmp_path holds the media root too)."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    return folder
+
+
 def test_the_command_stores_a_version_and_ingests_it_with_a_progress_bar(
     resource, platform_admin, tmp_path
 ):
@@ -51,9 +59,7 @@ def test_the_command_stores_a_version_and_ingests_it_with_a_progress_bar(
     assert (entry.actor_type, entry.actor_label) == ("system", "命令行（padmin）")
 
 
-def test_the_command_moves_the_file_into_storage_when_asked(resource, platform_admin, tmp_path):
-    drop = tmp_path / "drop"
-    drop.mkdir()
+def test_the_command_moves_the_file_into_storage_when_asked(resource, platform_admin, drop):
     path = drop / "城市.csv"
     content = "城市,数量\n温州,3\n".encode()
     path.write_bytes(content)
@@ -77,9 +83,7 @@ def test_the_command_moves_the_file_into_storage_when_asked(resource, platform_a
     assert list(drop.iterdir()) == []  # moved: nothing left behind, not even the spare name
 
 
-def test_a_file_refused_when_moved_stays_where_it_was(resource, platform_admin, tmp_path):
-    drop = tmp_path / "drop"
-    drop.mkdir()
+def test_a_file_refused_when_moved_stays_where_it_was(resource, platform_admin, drop):
     path = drop / "城市.csv"
     path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
 
@@ -93,12 +97,10 @@ def test_a_file_refused_when_moved_stays_where_it_was(resource, platform_admin, 
 
 
 def test_a_file_moved_is_put_back_when_the_version_cannot_be_saved(
-    resource, platform_admin, tmp_path, monkeypatch
+    resource, platform_admin, drop, monkeypatch
 ):
     from kaifang.catalog.models import ResourceVersion
 
-    drop = tmp_path / "drop"
-    drop.mkdir()
     path = drop / "城市.csv"
     path.write_bytes(CSV)
 
@@ -114,10 +116,8 @@ def test_a_file_moved_is_put_back_when_the_version_cannot_be_saved(
 
 
 def test_a_file_that_cannot_be_moved_safely_is_left_alone_with_a_chinese_message(
-    resource, platform_admin, tmp_path, monkeypatch
+    resource, platform_admin, drop, monkeypatch
 ):
-    drop = tmp_path / "drop"
-    drop.mkdir()
     path = drop / "城市.csv"
     path.write_bytes(CSV)
 
